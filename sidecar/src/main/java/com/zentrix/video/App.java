@@ -1,0 +1,185 @@
+package com.zentrix.video;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.zentrix.video.archive.SessionApi;
+import com.zentrix.video.archive.SessionQueries;
+import com.zentrix.video.config.ZentrixConfig;
+import com.zentrix.video.events.EventIntake;
+import com.zentrix.video.events.EventJournal;
+import com.zentrix.video.events.EventParser;
+import com.zentrix.video.events.EventSequencer;
+import com.zentrix.video.ingest.FinalizeEndpoint;
+import com.zentrix.video.ingest.Ingestor;
+import com.zentrix.video.ingest.MediaProbe;
+import com.zentrix.video.jibri.JibriControl;
+import com.zentrix.video.jibri.JibriWebhooks;
+import com.zentrix.video.jibri.http.HttpJibriPool;
+import com.zentrix.video.recording.OccupantClassifier;
+import com.zentrix.video.recording.RecordingCoordinator;
+import com.zentrix.video.recording.RecordingPolicy;
+import com.zentrix.video.recording.SessionStore;
+import com.zentrix.video.store.Database;
+import com.zentrix.video.web.Signatures;
+import com.zentrix.video.web.WebServer;
+import io.javalin.Javalin;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The composition root: builds every object once and wires them. Nothing else creates services. */
+public final class App implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(App.class);
+
+    private final ZentrixConfig config;
+    private final Database db;
+    private final EventJournal journal;
+    private final ScheduledExecutorService loop;
+    private final ExecutorService io;
+    private final ExecutorService stopper;
+    private final ExecutorService ingest;
+    private final Javalin web;
+    private final RecordingCoordinator coordinator;
+    private final String adminToken;
+
+    private App(ZentrixConfig config, Clock clock) {
+        this.config = config;
+        this.db = Database.open(config.databasePath());
+        ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        this.adminToken = adminToken(config);
+        try {
+            Files.createDirectories(config.archiveDir());
+            Files.createDirectories(config.archiveDir().resolve(".incoming"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the archive folder " + config.archiveDir(), e);
+        }
+
+        this.loop = Executors.newSingleThreadScheduledExecutor(named("recording-loop"));
+        this.io = Executors.newCachedThreadPool(named("jibri-start"));
+        this.stopper = Executors.newCachedThreadPool(named("jibri-stop"));
+        this.ingest = Executors.newSingleThreadExecutor(named("ingest"));
+
+        SessionStore sessions = new SessionStore(db.jdbi());
+        JibriControl jibri = new HttpJibriPool(config.jibri(), config.jitsiBaseUrl(), json);
+        this.coordinator = new RecordingCoordinator(
+                new RecordingPolicy(config.recording().gracePeriod(), config.recording().maxLength()),
+                new OccupantClassifier(config.occupants()), sessions, jibri, loop, io, stopper, clock,
+                config.jibri().retryInitialDelay(), config.jibri().retryMaxDelay());
+        this.journal = new EventJournal(db.jdbi(), clock);
+        EventSequencer sequencer = new EventSequencer(loop, config.prosody().reorderWindow(), coordinator::onEvent);
+        EventIntake intake = new EventIntake(new Signatures(config.prosody().secret(), config.security().maxClockSkew()),
+                new EventParser(json), journal, sequencer, config.prosody().maxEventBytes(), clock);
+        JibriWebhooks webhooks = new JibriWebhooks(json, coordinator, config.jibri().webhookAllowed());
+        Ingestor ingestor = new Ingestor(db.jdbi(), config.archiveDir(), new MediaProbe("ffprobe"), sessions, json, ingest,
+                clock, config.timeZone());
+        FinalizeEndpoint finalize = new FinalizeEndpoint(
+                new Signatures(config.finalizeHook().secret(), config.security().maxClockSkew()), ingestor,
+                config.jibri().recordingsDir(), config.archiveDir().resolve(".incoming"),
+                config.finalizeHook().maxUploadBytes(), json, clock);
+        SessionApi sessionApi = new SessionApi(new SessionQueries(db.jdbi()));
+
+        this.web = WebServer.create(config.http().pathPrefix(), json, app -> {
+            app.get("/api/v1/health", ctx -> ctx.json(Map.of("status", "ok")));
+            app.post("/api/v1/events", intake::handle);
+            app.post("/api/v1/jibri/v1/status", webhooks::status);
+            app.post("/api/v1/jibri/v1/session/status", webhooks::sessionStatus);
+            app.post("/api/v1/finalize", finalize::finalizeFolder);
+            app.put("/api/v1/finalize/upload/{dir}/{file}", finalize::upload);
+            app.before("/api/v1/sessions*", ctx -> WebServer.requireBearer(ctx, adminToken));
+            app.get("/api/v1/sessions", sessionApi::list);
+            app.get("/api/v1/sessions/{id}", sessionApi::get);
+            app.before("/api/v1/rooms*", ctx -> WebServer.requireBearer(ctx, adminToken));
+            app.get("/api/v1/rooms", ctx -> ctx.json(Map.of("rooms", coordinator.rooms(), "jibris", webhooks.statuses())));
+        });
+
+        int resumed = ingestor.resumePending();
+        if (resumed > 0) log.info("resuming {} unfinished finalize hand-overs", resumed);
+        long every = Math.max(1, Math.min(30, config.finalizeHook().timeout().toSeconds() / 4));
+        loop.scheduleWithFixedDelay(() -> coordinator.expireMissingFinalizes(config.finalizeHook().timeout()),
+                every, every, TimeUnit.SECONDS);
+    }
+
+    public static App start(ZentrixConfig config, Clock clock) {
+        config.requireSecrets();
+        App app = new App(config, clock);
+        app.web.start(config.http().host(), config.http().port());
+        log.info("Zentrix Video listening on http://{}:{}{}/ (database {}, archive {}, jibri {})", config.http().host(),
+                app.port(), config.http().pathPrefix(), config.databasePath(), config.archiveDir(), config.jibri().baseUrls());
+        return app;
+    }
+
+    public int port() {
+        return web.port();
+    }
+
+    public String adminToken() {
+        return adminToken;
+    }
+
+    private static String adminToken(ZentrixConfig config) {
+        if (!config.security().adminToken().isBlank()) return config.security().adminToken();
+        Path file = config.databasePath().toAbsolutePath().getParent().resolve("admin-token");
+        try {
+            if (Files.isRegularFile(file)) return Files.readString(file, StandardCharsets.UTF_8).strip();
+            byte[] b = new byte[24];
+            new SecureRandom().nextBytes(b);
+            String token = HexFormat.of().formatHex(b);
+            Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX filesystem
+            }
+            log.info("generated an admin API token in {}", file);
+            return token;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or write the admin token file " + file, e);
+        }
+    }
+
+    private static ThreadFactory named(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    @Override
+    public void close() {
+        web.stop();
+        try {
+            journal.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        loop.shutdownNow();
+        io.shutdownNow();
+        stopper.shutdownNow();
+        ingest.shutdown();
+        try {
+            ingest.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        db.close();
+    }
+}

@@ -1,0 +1,2 @@
+/** The picocli subcommands of {@code zentrix-video}, one class each. */
+package com.zentrix.video.cli;

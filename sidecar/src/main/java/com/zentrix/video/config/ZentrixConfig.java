@@ -1,0 +1,144 @@
+package com.zentrix.video.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Set;
+
+/** The whole configuration, read once from HOCON into typed records. Nothing else reads keys. */
+public record ZentrixConfig(
+        Http http,
+        Path databasePath,
+        Path archiveDir,
+        Security security,
+        Prosody prosody,
+        Finalize finalizeHook,
+        Jibri jibri,
+        String jitsiBaseUrl,
+        Occupants occupants,
+        Recording recording,
+        ZoneId timeZone) {
+
+    public record Http(String host, int port, String basePath, String publicUrl) {
+        /** The base path with a leading and without a trailing slash; "" for the root. */
+        public String pathPrefix() {
+            String p = basePath.strip();
+            while (p.endsWith("/")) p = p.substring(0, p.length() - 1);
+            if (!p.isEmpty() && !p.startsWith("/")) p = "/" + p;
+            return p;
+        }
+    }
+
+    public record Security(String adminToken, Duration maxClockSkew) {}
+
+    public record Prosody(String secret, int maxEventBytes, Duration reorderWindow) {}
+
+    public record Finalize(String secret, long maxUploadBytes, Duration timeout) {}
+
+    public record CallLogin(String domain, String username, String password) {}
+
+    public record Jibri(
+            String mode,
+            List<String> baseUrls,
+            Path recordingsDir,
+            Duration requestTimeout,
+            Duration stopTimeout,
+            CallLogin callLogin,
+            Set<String> webhookAllowed,
+            Duration retryInitialDelay,
+            Duration retryMaxDelay) {}
+
+    public record Occupants(
+            Set<String> staffDomains,
+            boolean staffJwtModerators,
+            Set<String> staffAccounts,
+            Set<String> ignoredDomains) {}
+
+    public record Recording(Duration gracePeriod, Duration maxLength) {}
+
+    /** Loads reference.conf, overridden by the given file (when not null) and the environment. */
+    public static ZentrixConfig load(Path file) {
+        Config base = ConfigFactory.defaultReference();
+        Config config = base;
+        if (file != null) {
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigError("config file " + file + " does not exist or is not a file");
+            }
+            Config user = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            config = user.withFallback(base);
+        }
+        return from(config.resolve());
+    }
+
+    public static ZentrixConfig from(Config root) {
+        try {
+            Config c = root.getConfig("zentrix");
+            Config http = c.getConfig("http");
+            Config jibri = c.getConfig("jibri");
+            Config login = jibri.getConfig("call-login");
+            Config occ = c.getConfig("occupants");
+            ZentrixConfig cfg = new ZentrixConfig(
+                    new Http(http.getString("host"), http.getInt("port"), http.getString("base-path"),
+                            http.getString("public-url")),
+                    Path.of(c.getString("database.path")),
+                    Path.of(c.getString("archive.dir")),
+                    new Security(c.getString("security.admin-token"), c.getDuration("security.max-clock-skew")),
+                    new Prosody(c.getString("prosody.secret"), c.getInt("prosody.max-event-bytes"),
+                            c.getDuration("prosody.reorder-window")),
+                    new Finalize(c.getString("finalize.secret"), c.getLong("finalize.max-upload-bytes"),
+                            c.getDuration("finalize.timeout")),
+                    new Jibri(jibri.getString("mode"), List.copyOf(jibri.getStringList("base-urls")),
+                            Path.of(jibri.getString("recordings-dir")), jibri.getDuration("request-timeout"),
+                            jibri.getDuration("stop-timeout"),
+                            new CallLogin(login.getString("domain"), login.getString("username"),
+                                    login.getString("password")),
+                            Set.copyOf(jibri.getStringList("webhook-allowed")),
+                            jibri.getDuration("retry-initial-delay"), jibri.getDuration("retry-max-delay")),
+                    c.getString("jitsi.base-url"),
+                    new Occupants(lower(occ.getStringList("staff-domains")), occ.getBoolean("staff-jwt-moderators"),
+                            lower(occ.getStringList("staff-accounts")), lower(occ.getStringList("ignored-domains"))),
+                    new Recording(c.getDuration("recording.grace-period"), c.getDuration("recording.max-length")),
+                    ZoneId.of(c.getString("time-zone")));
+            cfg.validate();
+            return cfg;
+        } catch (com.typesafe.config.ConfigException | java.time.DateTimeException e) {
+            throw new ConfigError("configuration is invalid: " + e.getMessage());
+        }
+    }
+
+    private static Set<String> lower(List<String> values) {
+        return values.stream().map(v -> v.strip().toLowerCase(java.util.Locale.ROOT)).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    private void validate() {
+        if (!"http".equals(jibri.mode())) {
+            throw new ConfigError("zentrix.jibri.mode must be \"http\" (got \"" + jibri.mode() + "\")");
+        }
+        if (jibri.baseUrls().isEmpty()) throw new ConfigError("zentrix.jibri.base-urls must list at least one Jibri");
+        if (http.port() < 0 || http.port() > 65535) throw new ConfigError("zentrix.http.port out of range");
+        if (recording.gracePeriod().isNegative()) throw new ConfigError("zentrix.recording.grace-period is negative");
+        if (recording.maxLength().isZero() || recording.maxLength().isNegative()) throw new ConfigError("zentrix.recording.max-length must be positive");
+    }
+
+    /** Checks the secrets a running server needs; the CLI's offline commands don't. */
+    public void requireSecrets() {
+        if (prosody.secret().isBlank()) {
+            throw new ConfigError("zentrix.prosody.secret is empty: set it in the config file or ZENTRIX_PROSODY_SECRET");
+        }
+        if (finalizeHook.secret().isBlank()) {
+            throw new ConfigError("zentrix.finalize.secret is empty: set it in the config file or ZENTRIX_FINALIZE_SECRET");
+        }
+    }
+
+    /** A configuration problem the admin must fix; the message says which key. */
+    public static final class ConfigError extends RuntimeException {
+        public ConfigError(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package com.zentrix.video.events;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zentrix.video.web.ApiException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.regex.Pattern;
+
+/** Turns a request body into a {@link RoomEvent}, or says exactly what is wrong with it (400). */
+public final class EventParser {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
+    private static final int MAX_TEXT = 1024;
+    private final ObjectMapper json;
+
+    public EventParser(ObjectMapper json) {
+        this.json = json;
+    }
+
+    public RoomEvent parse(byte[] body) {
+        JsonNode root;
+        try {
+            root = json.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw bad("body is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw bad("body could not be read as JSON");
+        }
+        if (root == null || !root.isObject()) throw bad("body must be a JSON object");
+
+        String id = text(root, "id", true);
+        if (!ID.matcher(id).matches()) throw bad("field 'id' must be 1-100 characters of [A-Za-z0-9._:-]");
+        String typeText = text(root, "type", true);
+        RoomEvent.Type type = RoomEvent.Type.fromWire(typeText);
+        if (type == null) throw bad("field 'type' has unknown value '" + clip(typeText) + "'");
+        long seq = positiveLong(root, "seq");
+        long tsMs = positiveLong(root, "ts");
+
+        JsonNode roomNode = root.get("room");
+        if (roomNode == null || !roomNode.isObject()) throw bad("field 'room' is missing or not an object");
+        String roomJid = text(roomNode, "room.jid", "jid", true);
+        if (!roomJid.contains("@") || roomJid.contains("/")) throw bad("field 'room.jid' is not a bare room JID");
+        String roomName = text(roomNode, "room.name", "name", true);
+        String instance = text(roomNode, "room.instance", "instance", true);
+        RoomEvent.Room room = new RoomEvent.Room(roomJid.toLowerCase(java.util.Locale.ROOT), roomName, instance);
+
+        RoomEvent.Occupant occupant = null;
+        JsonNode occ = root.get("occupant");
+        if (type.isOccupantEvent()) {
+            if (occ == null || !occ.isObject()) throw bad("field 'occupant' is missing or not an object");
+            occupant = occupant(occ);
+        }
+        return new RoomEvent(id, type, seq, Instant.ofEpochMilli(tsMs), room, occupant,
+                new String(body, StandardCharsets.UTF_8));
+    }
+
+    private RoomEvent.Occupant occupant(JsonNode occ) {
+        String nick = text(occ, "occupant.nick", "nick", true);
+        String endpoint = text(occ, "occupant.endpoint", "endpoint", false);
+        String displayName = text(occ, "occupant.display_name", "display_name", false);
+        String jid = text(occ, "occupant.jid", "jid", true);
+        if (jid.contains("/")) throw bad("field 'occupant.jid' must be a bare JID");
+        String host = text(occ, "occupant.host", "host", false);
+        if (host == null) {
+            int at = jid.indexOf('@');
+            host = at >= 0 ? jid.substring(at + 1) : jid;
+        }
+        String role = text(occ, "occupant.role", "role", false);
+        String affiliation = text(occ, "occupant.affiliation", "affiliation", false);
+        String kindText = text(occ, "occupant.kind", "kind", true);
+        RoomEvent.Kind kind = RoomEvent.Kind.fromWire(kindText);
+        if (kind == null) throw bad("field 'occupant.kind' has unknown value '" + clip(kindText) + "'");
+        RoomEvent.Jwt jwt = null;
+        JsonNode j = occ.get("jwt");
+        if (j != null && !j.isNull()) {
+            if (!j.isObject()) throw bad("field 'occupant.jwt' must be an object");
+            JsonNode mod = j.get("moderator");
+            boolean moderator = mod != null && (mod.asBoolean(false) || "true".equalsIgnoreCase(mod.asText()));
+            jwt = new RoomEvent.Jwt(text(j, "occupant.jwt.id", "id", false), text(j, "occupant.jwt.name", "name", false),
+                    text(j, "occupant.jwt.email", "email", false), moderator,
+                    text(j, "occupant.jwt.affiliation", "affiliation", false));
+        }
+        return new RoomEvent.Occupant(nick, endpoint, displayName, jid.toLowerCase(java.util.Locale.ROOT),
+                host.toLowerCase(java.util.Locale.ROOT), role, affiliation, kind, jwt);
+    }
+
+    private static String text(JsonNode node, String field, boolean required) {
+        return text(node, field, field, required);
+    }
+
+    private static String text(JsonNode node, String label, String field, boolean required) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            if (required) throw bad("field '" + label + "' is missing");
+            return null;
+        }
+        if (!v.isTextual() && !v.isNumber()) throw bad("field '" + label + "' must be a string");
+        String s = v.asText();
+        if (required && s.isBlank()) throw bad("field '" + label + "' is empty");
+        if (s.length() > MAX_TEXT) throw bad("field '" + label + "' is longer than " + MAX_TEXT + " characters");
+        return s;
+    }
+
+    private static long positiveLong(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) throw bad("field '" + field + "' is missing");
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) throw bad("field '" + field + "' must be an integer");
+        long n = v.asLong();
+        if (n <= 0) throw bad("field '" + field + "' must be positive");
+        return n;
+    }
+
+    private static String clip(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    }
+
+    private static ApiException bad(String message) {
+        return ApiException.badRequest("bad_event", message);
+    }
+}

@@ -1,0 +1,118 @@
+package com.zentrix.video.jibri.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.zentrix.video.config.ZentrixConfig;
+import com.zentrix.video.jibri.JibriControl;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives one or more Jibris through their HTTP API ({@code jitsi/jibri:
+ * src/main/kotlin/org/jitsi/jibri/api/http/HttpApi.kt}): {@code GET health}, {@code POST startService}
+ * with sinkType file and callParams.callUrlInfo, {@code POST stopService}. A start asks each Jibri in
+ * turn (round robin), skipping any that is not IDLE and HEALTHY, treating 412 as busy, and reports why
+ * every one of them refused when none would.
+ */
+public final class HttpJibriPool implements JibriControl {
+    private static final Logger log = LoggerFactory.getLogger(HttpJibriPool.class);
+
+    private final List<String> baseUrls;
+    private final ZentrixConfig.Jibri config;
+    private final String jitsiBaseUrl;
+    private final ObjectMapper json;
+    private final HttpClient http;
+    private final AtomicInteger next = new AtomicInteger();
+
+    public HttpJibriPool(ZentrixConfig.Jibri config, String jitsiBaseUrl, ObjectMapper json) {
+        this.config = config;
+        this.baseUrls = config.baseUrls().stream().map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u).toList();
+        this.jitsiBaseUrl = jitsiBaseUrl.endsWith("/") ? jitsiBaseUrl.substring(0, jitsiBaseUrl.length() - 1) : jitsiBaseUrl;
+        this.json = json;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    @Override
+    public StartResult start(String jibriSessionId, String roomName) {
+        List<String> refusals = new ArrayList<>();
+        int first = Math.floorMod(next.getAndIncrement(), baseUrls.size());
+        for (int i = 0; i < baseUrls.size(); i++) {
+            String url = baseUrls.get((first + i) % baseUrls.size());
+            String why = tryStart(url, jibriSessionId, roomName);
+            if (why == null) return StartResult.ok(url);
+            log.info("jibri {} did not take session {}: {}", url, jibriSessionId, why);
+            refusals.add(url + ": " + why);
+        }
+        return StartResult.failed("no Jibri could record (" + String.join("; ", refusals) + ")");
+    }
+
+    /** Null when the Jibri accepted, else why not. */
+    private String tryStart(String url, String jibriSessionId, String roomName) {
+        try {
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(url + "/health"))
+                    .timeout(config.requestTimeout()).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (health.statusCode() != 200) return "health answered " + health.statusCode();
+            JsonNode status = json.readTree(health.body()).path("status");
+            String busy = status.path("busyStatus").asText("");
+            String healthy = status.path("health").path("healthStatus").asText("");
+            if (!"IDLE".equals(busy)) return "busy (" + busy + ")";
+            if (!"HEALTHY".equals(healthy)) return "unhealthy (" + healthy + ")";
+
+            HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(url + "/startService"))
+                    .timeout(config.requestTimeout()).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(startBody(jibriSessionId, roomName))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return switch (resp.statusCode()) {
+                case 200 -> null;
+                case 412 -> "refused: " + (resp.body().isBlank() ? "precondition failed" : resp.body().strip());
+                default -> "startService answered " + resp.statusCode()
+                        + (resp.body().isBlank() ? "" : ": " + resp.body().strip());
+            };
+        } catch (ConnectException e) {
+            return "connection refused";
+        } catch (HttpTimeoutException e) {
+            return "timed out";
+        } catch (IOException e) {
+            return "unreachable (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    String startBody(String jibriSessionId, String roomName) {
+        ObjectNode body = json.createObjectNode();
+        body.put("sessionId", jibriSessionId);
+        ObjectNode callUrl = body.putObject("callParams").putObject("callUrlInfo");
+        callUrl.put("baseUrl", jitsiBaseUrl);
+        callUrl.put("callName", roomName);
+        ObjectNode login = body.putObject("callLoginParams");
+        login.put("domain", config.callLogin().domain());
+        login.put("username", config.callLogin().username());
+        login.put("password", config.callLogin().password());
+        body.put("sinkType", "file");
+        return body.toString();
+    }
+
+    @Override
+    public void stop(String jibriUrl, String jibriSessionId) throws Exception {
+        HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(jibriUrl + "/stopService"))
+                .timeout(config.stopTimeout()).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() != 200) {
+            throw new IOException("stopService answered " + resp.statusCode() + " " + resp.body());
+        }
+    }
+}

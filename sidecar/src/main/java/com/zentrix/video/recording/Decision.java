@@ -1,0 +1,16 @@
+package com.zentrix.video.recording;
+
+/** What the policy wants done. The coordinator carries it out and logs it with room and session. */
+public sealed interface Decision {
+    /** Open a new session and start recording it. */
+    record Start(String reason, Participant staff, Participant client) implements Decision {}
+
+    /** End the running session and stop its recorder. */
+    record Stop(String reason) implements Decision {}
+
+    /** One side left: the session goes on for the grace period. */
+    record GraceStarted(String reason) implements Decision {}
+
+    /** They came back within the grace period: the same session goes on. */
+    record Resumed(String reason) implements Decision {}
+}

@@ -1,0 +1,355 @@
+package com.zentrix.video.recording;
+
+import com.zentrix.video.events.RoomEvent;
+import com.zentrix.video.jibri.JibriControl;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Carries out the recording policy for every room: feeds it events and wake-ups, opens and ends
+ * sessions, asks recorders to start and stop, and retries when none would. All room state lives on one
+ * thread (the loop); network calls run on the io and stop executors and report back to the loop. A stop
+ * never holds anything the finalize hand-over needs: Jibri's stopService returns only after its finalize
+ * script has exited (jitsi-integration.md).
+ */
+public final class RecordingCoordinator {
+    private static final Logger log = LoggerFactory.getLogger(RecordingCoordinator.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final RecordingPolicy policy;
+    private final OccupantClassifier classifier;
+    private final SessionStore store;
+    private final JibriControl jibri;
+    private final ScheduledExecutorService loop;
+    private final ExecutorService io;
+    private final ExecutorService stopper;
+    private final Clock clock;
+    private final Duration retryInitial;
+    private final Duration retryMax;
+    private final Map<String, Room> rooms = new HashMap<>();
+
+    private static final class Room {
+        final String jid;
+        String name;
+        RoomState state = RoomState.empty();
+        Long sessionId;
+        Attempt attempt;
+        int attempts;
+        ScheduledFuture<?> wake;
+        ScheduledFuture<?> retry;
+        Duration retryDelay;
+
+        Room(String jid, String name) {
+            this.jid = jid;
+            this.name = name;
+        }
+    }
+
+    /** One try at recording a session on a recorder. */
+    private static final class Attempt {
+        final long sessionId;
+        final long recordingId;
+        final String jibriSessionId;
+        String jibriUrl;
+        boolean stopRequested;
+        boolean over;
+
+        Attempt(long sessionId, long recordingId, String jibriSessionId) {
+            this.sessionId = sessionId;
+            this.recordingId = recordingId;
+            this.jibriSessionId = jibriSessionId;
+        }
+    }
+
+    /** What a live view shows of a room. */
+    public record RoomView(String jid, String name, RoomState.Phase phase, Long sessionId, long staff, long clients,
+            String jibriSessionId, String jibriUrl) {}
+
+    public RecordingCoordinator(RecordingPolicy policy, OccupantClassifier classifier, SessionStore store,
+            JibriControl jibri, ScheduledExecutorService loop, ExecutorService io, ExecutorService stopper, Clock clock,
+            Duration retryInitial, Duration retryMax) {
+        this.policy = policy;
+        this.classifier = classifier;
+        this.store = store;
+        this.jibri = jibri;
+        this.loop = loop;
+        this.io = io;
+        this.stopper = stopper;
+        this.clock = clock;
+        this.retryInitial = retryInitial;
+        this.retryMax = retryMax;
+    }
+
+    /** Handles one event, in order; runs on the loop (the sequencer calls it there). */
+    public void onEvent(RoomEvent e) {
+        Room room = rooms.computeIfAbsent(e.room().jid(), jid -> new Room(jid, e.room().name()));
+        room.name = e.room().name();
+        withRoomContext(room, () -> {
+            switch (e.type()) {
+                case ROOM_CREATED -> log.debug("room created room={}", room.name);
+                case OCCUPANT_JOINED -> {
+                    Optional<Participant> p = classifier.classify(e.occupant());
+                    if (p.isEmpty()) {
+                        log.info("occupant not counted room={} nick={} kind={} jid={}", room.name, e.occupant().nick(),
+                                e.occupant().kind(), e.occupant().jid());
+                        return;
+                    }
+                    log.info("{} joined room={} nick={} jid={} name={}", p.get().isStaff() ? "operator" : "client",
+                            room.name, p.get().nick(), p.get().jid(), p.get().displayName());
+                    apply(room, new RecordingPolicy.Input.Joined(p.get()));
+                }
+                case OCCUPANT_LEFT -> apply(room, new RecordingPolicy.Input.Left(e.occupant().nick()));
+                case ROOM_DESTROYED -> {
+                    apply(room, new RecordingPolicy.Input.Destroyed());
+                    if (room.wake != null) room.wake.cancel(false);
+                    if (room.retry != null) room.retry.cancel(false);
+                    rooms.remove(room.jid);
+                    log.debug("room destroyed room={}", room.name);
+                }
+            }
+        });
+    }
+
+    private void apply(Room room, RecordingPolicy.Input input) {
+        Instant now = clock.instant();
+        RoomState before = room.state;
+        RecordingPolicy.Outcome out = policy.next(before, input, now);
+        room.state = out.state();
+        for (Decision d : out.decisions()) carryOut(room, d, now);
+        trackPresence(room, before, now);
+        reschedule(room, out.wakeAt(policy.maxLength()));
+    }
+
+    private void carryOut(Room room, Decision d, Instant now) {
+        if (d instanceof Decision.Start s) {
+            long id = store.openSession(room.jid, room.name, s.staff(), s.client(), now.toEpochMilli());
+            room.sessionId = id;
+            room.attempts = 0;
+            room.retryDelay = retryInitial;
+            MDC.put("session", Long.toString(id));
+            log.info("recording started room={} session={} reason={} operator={} client={}", room.name, id, s.reason(),
+                    s.staff().jid(), s.client().displayName() != null ? s.client().displayName() : s.client().nick());
+            requestRecorder(room);
+        } else if (d instanceof Decision.Stop s) {
+            Long id = room.sessionId;
+            if (id == null) return;
+            MDC.put("session", Long.toString(id));
+            if (room.retry != null) room.retry.cancel(false);
+            Attempt a = room.attempt;
+            room.attempt = null;
+            room.sessionId = null;
+            log.info("recording stopped room={} session={} reason={}", room.name, id, s.reason());
+            if (a != null && !a.over) stopRecorder(room, a);
+            store.endSession(id, s.reason(), now.toEpochMilli());
+        } else if (d instanceof Decision.GraceStarted g) {
+            log.info("session continues for the grace period room={} session={} reason={} deadline={}", room.name,
+                    room.sessionId, g.reason(), room.state.graceDeadline());
+        } else if (d instanceof Decision.Resumed r) {
+            log.info("session goes on room={} session={} reason={}", room.name, room.sessionId, r.reason());
+            if (room.attempt == null && room.sessionId != null && (room.retry == null || room.retry.isDone())) {
+                requestRecorder(room);
+            }
+        }
+    }
+
+    /** Keeps the session's client-presence intervals (for coverage) in step with the room. */
+    private void trackPresence(Room room, RoomState before, Instant now) {
+        if (room.sessionId == null || !room.state.sessionRunning() || !before.sessionRunning()) return;
+        boolean had = before.clientCount() > 0;
+        boolean has = room.state.clientCount() > 0;
+        if (had && !has) store.clientGone(room.sessionId, now.toEpochMilli());
+        if (!had && has) store.clientArrived(room.sessionId, now.toEpochMilli());
+    }
+
+    private void reschedule(Room room, Instant wakeAt) {
+        if (room.wake != null) room.wake.cancel(false);
+        room.wake = null;
+        if (wakeAt == null) return;
+        long delay = Math.max(0, Duration.between(clock.instant(), wakeAt).toMillis());
+        room.wake = loop.schedule(() -> {
+            if (rooms.get(room.jid) == room) withRoomContext(room, () -> apply(room, new RecordingPolicy.Input.Tick()));
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void requestRecorder(Room room) {
+        long sessionId = room.sessionId;
+        room.attempts++;
+        String jibriSessionId = "zv-" + sessionId + "-" + room.attempts + "-" + HexFormat.of().formatHex(randomBytes());
+        long recordingId = store.newRecording(sessionId, jibriSessionId, clock.millis());
+        Attempt a = new Attempt(sessionId, recordingId, jibriSessionId);
+        room.attempt = a;
+        log.info("asking a recorder room={} session={} attempt={} jibriSession={}", room.name, sessionId, room.attempts,
+                jibriSessionId);
+        String roomName = room.name;
+        io.execute(() -> {
+            JibriControl.StartResult r;
+            try {
+                r = jibri.start(jibriSessionId, roomName);
+            } catch (RuntimeException ex) {
+                r = JibriControl.StartResult.failed("recorder call failed: " + ex);
+            }
+            JibriControl.StartResult result = r;
+            loop.execute(() -> withRoomContext(room, () -> startFinished(room, a, result)));
+        });
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[3];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    private void startFinished(Room room, Attempt a, JibriControl.StartResult r) {
+        long now = clock.millis();
+        MDC.put("session", Long.toString(a.sessionId));
+        if (r.started()) {
+            a.jibriUrl = r.jibriUrl();
+            store.recordingAccepted(a.recordingId, r.jibriUrl(), now);
+            if (a.stopRequested || room.attempt != a) {
+                log.info("recorder started after the session ended; stopping it room={} session={} jibri={}", room.name,
+                        a.sessionId, r.jibriUrl());
+                stopRecorder(room, a);
+                return;
+            }
+            room.retryDelay = retryInitial;
+            store.setStatus(a.sessionId, "recording", null, now);
+            log.info("recorder accepted room={} session={} jibri={} jibriSession={}", room.name, a.sessionId,
+                    r.jibriUrl(), a.jibriSessionId);
+        } else {
+            a.over = true;
+            store.recordingFailed(a.recordingId, r.failure(), now);
+            if (room.attempt == a) {
+                room.attempt = null;
+                store.setStatus(a.sessionId, "technical_error", r.failure(), now);
+                log.warn("recording failed room={} session={} reason={}", room.name, a.sessionId, r.failure());
+                scheduleRetry(room);
+            } else {
+                store.settle(a.sessionId, now);
+            }
+        }
+    }
+
+    private void scheduleRetry(Room room) {
+        if (room.sessionId == null || room.state.clientCount() == 0) return;
+        Duration delay = room.retryDelay == null ? retryInitial : room.retryDelay;
+        room.retryDelay = delay.multipliedBy(2).compareTo(retryMax) > 0 ? retryMax : delay.multipliedBy(2);
+        long sessionId = room.sessionId;
+        log.info("will retry recording room={} session={} in={}ms", room.name, sessionId, delay.toMillis());
+        room.retry = loop.schedule(() -> withRoomContext(room, () -> {
+            if (rooms.get(room.jid) == room && room.sessionId != null && room.sessionId == sessionId
+                    && room.attempt == null && room.state.clientCount() > 0) {
+                requestRecorder(room);
+            }
+        }), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void stopRecorder(Room room, Attempt a) {
+        a.stopRequested = true;
+        if (a.jibriUrl == null) return; // start still under way: startFinished stops it
+        a.over = true;
+        store.recordingStopping(a.recordingId, clock.millis());
+        String roomName = room.name;
+        // stopService blocks until Jibri's finalize script has exited, and that script calls us:
+        // run it on its own executor, holding nothing.
+        stopper.execute(() -> {
+            try {
+                jibri.stop(a.jibriUrl, a.jibriSessionId);
+                loop.execute(() -> store.recordingStopped(a.recordingId, clock.millis()));
+                log.info("recorder stopped room={} session={} jibri={}", roomName, a.sessionId, a.jibriUrl);
+            } catch (Exception ex) {
+                log.error("stopping the recorder failed room={} session={} jibri={}: {}", roomName, a.sessionId,
+                        a.jibriUrl, ex.toString());
+            }
+        });
+    }
+
+    /** Jibri's session webhook: ON, OFF, or OFF with a failure. Call from any thread. */
+    public void onRecorderStatus(String jibriSessionId, boolean on, String failure) {
+        loop.execute(() -> recorderStatus(jibriSessionId, on, failure));
+    }
+
+    private void recorderStatus(String jibriSessionId, boolean on, String failure) {
+        Optional<SessionStore.RecordingRow> row = store.recordingByJibriId(jibriSessionId);
+        if (row.isEmpty()) {
+            log.warn("recorder status for an unknown recording jibriSession={} on={}", jibriSessionId, on);
+            return;
+        }
+        long now = clock.millis();
+        Room room = rooms.values().stream().filter(r -> r.attempt != null && r.attempt.recordingId == row.get().id())
+                .findFirst().orElse(null);
+        long sessionId = row.get().sessionId();
+        MDC.put("session", Long.toString(sessionId));
+        try {
+            if (on) {
+                store.recordingOn(row.get().id(), now);
+                if (room != null) store.setStatus(sessionId, "recording", null, now);
+                log.info("recorder is capturing session={} jibriSession={}", sessionId, jibriSessionId);
+                return;
+            }
+            if (failure != null) {
+                store.recordingFailed(row.get().id(), failure, now);
+            } else {
+                store.recordingStopped(row.get().id(), now);
+            }
+            if (room != null && room.sessionId != null && room.sessionId == sessionId) {
+                // The recorder ended while the conversation goes on.
+                room.attempt.over = true;
+                room.attempt = null;
+                String why = failure != null ? "recorder failed: " + failure : "recorder stopped on its own";
+                store.setStatus(sessionId, "technical_error", why, now);
+                log.warn("recording interrupted room={} session={} reason={}", room.name, sessionId, why);
+                scheduleRetry(room);
+            } else {
+                store.settle(sessionId, now);
+                log.info("recorder is off session={} jibriSession={} failure={}", sessionId, jibriSessionId, failure);
+            }
+        } finally {
+            MDC.remove("session");
+        }
+    }
+
+    /** Sessions whose recorders stopped long ago and never handed files over become technical errors. */
+    public void expireMissingFinalizes(Duration timeout) {
+        loop.execute(() -> {
+            long now = clock.millis();
+            List<Long> late = store.sessionsAwaitingFiles(now - timeout.toMillis());
+            for (long id : late) {
+                log.warn("finalize never arrived session={} after={}s", id, timeout.toSeconds());
+                store.finalizeTimedOut(id, now);
+            }
+        });
+    }
+
+    /** The rooms as the coordinator sees them now (taken on the loop). */
+    public List<RoomView> rooms() throws Exception {
+        return loop.submit(() -> rooms.values().stream()
+                .map(r -> new RoomView(r.jid, r.name, r.state.phase(), r.sessionId, r.state.staffCount(),
+                        r.state.clientCount(), r.attempt == null ? null : r.attempt.jibriSessionId,
+                        r.attempt == null ? null : r.attempt.jibriUrl))
+                .toList()).get(5, TimeUnit.SECONDS);
+    }
+
+    private static void withRoomContext(Room room, Runnable r) {
+        MDC.put("room", room.name);
+        try {
+            r.run();
+        } finally {
+            MDC.remove("room");
+            MDC.remove("session");
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package com.zentrix.video.recording;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The recording rule, as a pure function of (state, input, now): no I/O, no clock of its own.
+ *
+ * <ul>
+ *   <li>A session starts when at least one operator and one client are present, whoever came first.
+ *   <li>When the last client (or the last operator) leaves, the session goes on for the grace period;
+ *       if they are back in time it is the same session, otherwise it stops.
+ *   <li>It stops at once when the room is destroyed, and at the maximum length. After a maximum-length
+ *       stop nothing starts until the pair breaks up, so a forgotten room cannot record forever.
+ *   <li>A client arriving after a stop starts a new session.
+ * </ul>
+ */
+public final class RecordingPolicy {
+    private final Duration grace;
+    private final Duration maxLength;
+
+    public RecordingPolicy(Duration grace, Duration maxLength) {
+        this.grace = grace;
+        this.maxLength = maxLength;
+    }
+
+    public sealed interface Input {
+        record Joined(Participant participant) implements Input {}
+
+        record Left(String nick) implements Input {}
+
+        record Destroyed() implements Input {}
+
+        /** Time has passed (a wake-up the coordinator scheduled). */
+        record Tick() implements Input {}
+    }
+
+    public record Outcome(RoomState state, List<Decision> decisions) {
+        /** When the policy next needs a {@link Input.Tick}, or null. */
+        public Instant wakeAt(Duration maxLength) {
+            RoomState s = state;
+            Instant wake = null;
+            if (s.phase() == RoomState.Phase.GRACE) wake = s.graceDeadline();
+            if (s.sessionRunning()) {
+                Instant cap = s.sessionStart().plus(maxLength);
+                if (wake == null || cap.isBefore(wake)) wake = cap;
+            }
+            return wake;
+        }
+    }
+
+    public Duration maxLength() {
+        return maxLength;
+    }
+
+    public Outcome next(RoomState state, Input input, Instant now) {
+        List<Decision> decisions = new ArrayList<>();
+        RoomState s = state;
+        if (input instanceof Input.Joined j) {
+            Map<String, Participant> present = new LinkedHashMap<>(s.present());
+            present.put(j.participant().nick(), j.participant());
+            s = s.with(present);
+        } else if (input instanceof Input.Left l) {
+            if (!s.present().containsKey(l.nick())) return new Outcome(state, List.of());
+            Map<String, Participant> present = new LinkedHashMap<>(s.present());
+            present.remove(l.nick());
+            s = s.with(present);
+        } else if (input instanceof Input.Destroyed) {
+            if (s.sessionRunning()) decisions.add(new Decision.Stop("room-destroyed"));
+            return new Outcome(RoomState.empty(), decisions);
+        }
+
+        // The maximum length wins over everything else.
+        if (s.sessionRunning() && !now.isBefore(s.sessionStart().plus(maxLength))) {
+            decisions.add(new Decision.Stop("max-length"));
+            s = s.phase(s.conversing() ? RoomState.Phase.CAPPED : RoomState.Phase.IDLE, null, null, null);
+            return new Outcome(s, decisions);
+        }
+
+        switch (s.phase()) {
+            case IDLE -> {
+                if (s.conversing()) {
+                    String reason = input instanceof Input.Joined j && j.participant().isStaff()
+                            ? "operator-joined" : "client-joined";
+                    decisions.add(new Decision.Start(reason, s.firstStaff().orElseThrow(), s.firstClient().orElseThrow()));
+                    s = s.phase(RoomState.Phase.ACTIVE, now, null, null);
+                }
+            }
+            case ACTIVE -> {
+                if (!s.conversing()) {
+                    String reason = s.clientCount() == 0 ? "client-left" : "operator-left";
+                    if (grace.isZero()) {
+                        decisions.add(new Decision.Stop(reason));
+                        s = s.phase(RoomState.Phase.IDLE, null, null, null);
+                    } else {
+                        decisions.add(new Decision.GraceStarted(reason));
+                        s = s.phase(RoomState.Phase.GRACE, s.sessionStart(), now.plus(grace), reason);
+                    }
+                }
+            }
+            case GRACE -> {
+                if (s.conversing()) {
+                    decisions.add(new Decision.Resumed("returned-within-grace"));
+                    s = s.phase(RoomState.Phase.ACTIVE, s.sessionStart(), null, null);
+                } else if (!now.isBefore(s.graceDeadline())) {
+                    decisions.add(new Decision.Stop(s.graceReason()));
+                    s = s.phase(RoomState.Phase.IDLE, null, null, null);
+                }
+            }
+            case CAPPED -> {
+                if (!s.conversing()) s = s.phase(RoomState.Phase.IDLE, null, null, null);
+            }
+        }
+        return new Outcome(s, decisions);
+    }
+}

@@ -1,0 +1,154 @@
+package com.zentrix.video.recording;
+
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/** Writes the lifecycle of sessions and their recorder attempts; every status change leaves history. */
+public final class SessionStore {
+    private final Jdbi jdbi;
+
+    public SessionStore(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    public record RecordingRow(long id, long sessionId, String jibriSessionId, String jibriUrl, String status,
+            Long startedMs, Long stoppedMs) {}
+
+    public long openSession(String roomJid, String roomName, Participant staff, Participant client, long nowMs) {
+        return jdbi.inTransaction(h -> {
+            long id = h.createUpdate("INSERT INTO sessions (room_jid, room_name, operator_jid, operator_user_id, "
+                            + "operator_name, client_jid, client_user_id, client_name, started_ms, status, reason, updated_ms) "
+                            + "VALUES (:room, :name, :opJid, :opUser, :opName, :clJid, :clUser, :clName, :now, 'starting', NULL, :now)")
+                    .bind("room", roomJid).bind("name", roomName)
+                    .bind("opJid", staff.jid()).bind("opUser", staff.userId()).bind("opName", staff.displayName())
+                    .bind("clJid", client.jid()).bind("clUser", client.userId()).bind("clName", client.displayName())
+                    .bind("now", nowMs)
+                    .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+            history(h, id, "starting", null, nowMs);
+            h.createUpdate("INSERT INTO client_presence (session_id, from_ms) VALUES (:s, :now)")
+                    .bind("s", id).bind("now", nowMs).execute();
+            return id;
+        });
+    }
+
+    public void setStatus(long sessionId, String status, String reason, long nowMs) {
+        jdbi.useTransaction(h -> setStatus(h, sessionId, status, reason, nowMs));
+    }
+
+    static void setStatus(Handle h, long sessionId, String status, String reason, long nowMs) {
+        int changed = h.createUpdate("UPDATE sessions SET status = :st, reason = :r, updated_ms = :now "
+                        + "WHERE id = :id AND (status <> :st OR coalesce(reason, '') <> coalesce(:r, ''))")
+                .bind("st", status).bind("r", reason).bind("now", nowMs).bind("id", sessionId).execute();
+        if (changed > 0) history(h, sessionId, status, reason, nowMs);
+    }
+
+    static void history(Handle h, long sessionId, String status, String reason, long nowMs) {
+        h.createUpdate("INSERT INTO session_history (session_id, status, reason, at_ms) VALUES (:s, :st, :r, :now)")
+                .bind("s", sessionId).bind("st", status).bind("r", reason).bind("now", nowMs).execute();
+    }
+
+    public Optional<String> status(long sessionId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT status FROM sessions WHERE id = :id")
+                .bind("id", sessionId).mapTo(String.class).findOne());
+    }
+
+    public void clientArrived(long sessionId, long nowMs) {
+        jdbi.useHandle(h -> h.createUpdate("INSERT INTO client_presence (session_id, from_ms) "
+                        + "SELECT :s, :now WHERE NOT EXISTS (SELECT 1 FROM client_presence WHERE session_id = :s AND to_ms IS NULL)")
+                .bind("s", sessionId).bind("now", nowMs).execute());
+    }
+
+    public void clientGone(long sessionId, long nowMs) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE client_presence SET to_ms = :now WHERE session_id = :s AND to_ms IS NULL")
+                .bind("s", sessionId).bind("now", nowMs).execute());
+    }
+
+    /** Ends the session: stopping while a recorder still has to hand its files over, else settled. */
+    public void endSession(long sessionId, String stopReason, long nowMs) {
+        jdbi.useTransaction(h -> {
+            h.createUpdate("UPDATE sessions SET ended_ms = :now, updated_ms = :now WHERE id = :id AND ended_ms IS NULL")
+                    .bind("now", nowMs).bind("id", sessionId).execute();
+            h.createUpdate("UPDATE client_presence SET to_ms = :now WHERE session_id = :s AND to_ms IS NULL")
+                    .bind("s", sessionId).bind("now", nowMs).execute();
+            boolean pending = h.createQuery("SELECT count(*) FROM recordings WHERE session_id = :s "
+                            + "AND status IN ('requested', 'recording', 'stopping', 'stopped')")
+                    .bind("s", sessionId).mapTo(Integer.class).one() > 0;
+            String current = h.createQuery("SELECT status FROM sessions WHERE id = :id").bind("id", sessionId)
+                    .mapTo(String.class).one();
+            if (pending && !current.equals("technical_error")) setStatus(h, sessionId, "stopping", "stopped: " + stopReason, nowMs);
+            SessionSettler.settle(h, sessionId, nowMs);
+        });
+    }
+
+    public long newRecording(long sessionId, String jibriSessionId, long nowMs) {
+        return jdbi.withHandle(h -> h.createUpdate("INSERT INTO recordings (session_id, jibri_session_id, requested_ms, status) "
+                        + "VALUES (:s, :j, :now, 'requested')")
+                .bind("s", sessionId).bind("j", jibriSessionId).bind("now", nowMs)
+                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
+    }
+
+    public void recordingAccepted(long recordingId, String jibriUrl, long nowMs) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE recordings SET jibri_url = :u, status = 'recording', "
+                        + "started_ms = coalesce(started_ms, :now) WHERE id = :id AND status = 'requested'")
+                .bind("u", jibriUrl).bind("now", nowMs).bind("id", recordingId).execute());
+    }
+
+    /** Jibri says capture runs: the precise start of recorded time. */
+    public void recordingOn(long recordingId, long nowMs) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE recordings SET started_ms = :now, "
+                        + "status = CASE WHEN status = 'requested' THEN 'recording' ELSE status END "
+                        + "WHERE id = :id AND status IN ('requested', 'recording')")
+                .bind("now", nowMs).bind("id", recordingId).execute());
+    }
+
+    public void recordingFailed(long recordingId, String failure, long nowMs) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE recordings SET status = 'failed', failure = :f, "
+                        + "stopped_ms = coalesce(stopped_ms, :now) WHERE id = :id AND status NOT IN ('ingested', 'failed')")
+                .bind("f", failure).bind("now", nowMs).bind("id", recordingId).execute());
+    }
+
+    public void recordingStopping(long recordingId, long nowMs) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE recordings SET status = 'stopping', stopped_ms = coalesce(stopped_ms, :now) "
+                        + "WHERE id = :id AND status IN ('requested', 'recording')")
+                .bind("now", nowMs).bind("id", recordingId).execute());
+    }
+
+    /** The recorder has stopped (stopService returned or Jibri said OFF): its files are on their way. */
+    public void recordingStopped(long recordingId, long nowMs) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE recordings SET status = 'stopped', stopped_ms = coalesce(stopped_ms, :now) "
+                        + "WHERE id = :id AND status IN ('requested', 'recording', 'stopping')")
+                .bind("now", nowMs).bind("id", recordingId).execute());
+    }
+
+    public Optional<RecordingRow> recordingByJibriId(String jibriSessionId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, session_id, jibri_session_id, jibri_url, status, started_ms, stopped_ms "
+                        + "FROM recordings WHERE jibri_session_id = :j")
+                .bind("j", jibriSessionId)
+                .map((rs, ctx) -> new RecordingRow(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), (Long) rs.getObject(6, Long.class), (Long) rs.getObject(7, Long.class)))
+                .findOne());
+    }
+
+    /** Recorders that were stopped long ago and never handed over their files. */
+    public List<Long> sessionsAwaitingFiles(long stoppedBeforeMs) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT session_id FROM recordings "
+                        + "WHERE status IN ('stopping', 'stopped') AND stopped_ms < :t")
+                .bind("t", stoppedBeforeMs).mapTo(Long.class).list());
+    }
+
+    /** Gives up waiting for a recorder's files: its recording failed; the session settles. */
+    public void finalizeTimedOut(long sessionId, long nowMs) {
+        jdbi.useTransaction(h -> {
+            h.createUpdate("UPDATE recordings SET status = 'failed', failure = 'finalize never arrived' "
+                            + "WHERE session_id = :s AND status IN ('stopping', 'stopped')")
+                    .bind("s", sessionId).execute();
+            SessionSettler.settle(h, sessionId, nowMs);
+        });
+    }
+
+    public void settle(long sessionId, long nowMs) {
+        jdbi.useTransaction(h -> SessionSettler.settle(h, sessionId, nowMs));
+    }
+}

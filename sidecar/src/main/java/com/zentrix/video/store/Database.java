@@ -1,0 +1,66 @@
+package com.zentrix.video.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/** The SQLite file: WAL mode, migrated by Flyway on open, reached through Jdbi. */
+public final class Database implements AutoCloseable {
+    private final HikariDataSource pool;
+    private final Jdbi jdbi;
+    private final Path path;
+
+    private Database(Path path, HikariDataSource pool) {
+        this.path = path;
+        this.pool = pool;
+        this.jdbi = Jdbi.create(pool).installPlugin(new SqlObjectPlugin());
+    }
+
+    public static Database open(Path path) {
+        try {
+            Path parent = path.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the database folder for " + path, e);
+        }
+        SQLiteConfig sqlite = new SQLiteConfig();
+        sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        // NORMAL in WAL mode: a commit survives a process crash; only an OS crash may lose the last ones.
+        sqlite.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        sqlite.enforceForeignKeys(true);
+        sqlite.setBusyTimeout(10_000);
+        SQLiteDataSource sqliteDs = new SQLiteDataSource(sqlite);
+        sqliteDs.setUrl("jdbc:sqlite:" + path.toAbsolutePath());
+
+        HikariConfig hc = new HikariConfig();
+        hc.setDataSource(sqliteDs);
+        hc.setPoolName("sqlite");
+        hc.setMaximumPoolSize(4);
+        hc.setMinimumIdle(1);
+        HikariDataSource pool = new HikariDataSource(hc);
+
+        Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+        return new Database(path, pool);
+    }
+
+    public Jdbi jdbi() {
+        return jdbi;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

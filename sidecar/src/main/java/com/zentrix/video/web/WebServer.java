@@ -1,0 +1,60 @@
+package com.zentrix.video.web;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.staticfiles.Location;
+import io.javalin.json.JavalinJackson;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Javalin assembly: base path, static UI, JSON mapping, one error mapper, security headers, auth. */
+public final class WebServer {
+    private static final Logger log = LoggerFactory.getLogger(WebServer.class);
+
+    private WebServer() {}
+
+    public static Javalin create(String pathPrefix, ObjectMapper json, Consumer<Javalin> routes) {
+        Javalin app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.router.contextPath = pathPrefix.isEmpty() ? "/" : pathPrefix;
+            cfg.router.treatMultipleSlashesAsSingleSlash = false;
+            cfg.jsonMapper(new JavalinJackson(json, false));
+            cfg.staticFiles.add(sf -> {
+                sf.hostedPath = "/";
+                sf.directory = "/web";
+                sf.location = Location.CLASSPATH;
+            });
+        });
+        app.before(ctx -> {
+            ctx.header("X-Content-Type-Options", "nosniff");
+            ctx.header("X-Frame-Options", "DENY");
+            ctx.header("Referrer-Policy", "no-referrer");
+            ctx.header("Cache-Control", "no-store");
+        });
+        app.exception(ApiException.class, (e, ctx) -> {
+            if (e.status() >= 500) log.error("{} {} -> {} {}", ctx.method(), ctx.path(), e.status(), e.getMessage());
+            else log.info("{} {} refused -> {} {}: {}", ctx.method(), ctx.path(), e.status(), e.code(), e.getMessage());
+            ctx.status(e.status()).json(Map.of("error", e.code(), "message", e.getMessage()));
+        });
+        app.exception(Exception.class, (e, ctx) -> {
+            log.error("{} {} failed", ctx.method(), ctx.path(), e);
+            ctx.status(500).json(Map.of("error", "internal", "message", "internal error; see the sidecar log"));
+        });
+        routes.accept(app);
+        return app;
+    }
+
+    /** A before-handler requiring {@code Authorization: Bearer <token>}. */
+    public static void requireBearer(Context ctx, String token) {
+        String h = ctx.header("Authorization");
+        String given = h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).strip() : "";
+        if (given.isEmpty() || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+            throw ApiException.unauthorized("a valid bearer token is required");
+        }
+    }
+}

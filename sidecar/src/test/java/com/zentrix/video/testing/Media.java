@@ -1,0 +1,41 @@
+package com.zentrix.video.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Real media files for tests, made by ffmpeg: a test pattern with a tone, h264 + aac like Jibri's. */
+public final class Media {
+    private Media() {}
+
+    public static Path mp4(Path file, double seconds) throws IOException, InterruptedException {
+        Files.createDirectories(file.getParent());
+        Process p = new ProcessBuilder(List.of("ffmpeg", "-nostdin", "-loglevel", "error", "-y",
+                "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                "-t", Double.toString(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", "-shortest", file.toString())).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("ffmpeg failed: " + out);
+        return file;
+    }
+
+    public static String sha256(Path f) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = new DigestInputStream(Files.newInputStream(f), md)) {
+                in.transferTo(OutputStream.nullOutputStream());
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
