@@ -180,9 +180,9 @@ public final class RecordingCoordinator {
         room.wake = null;
         if (wakeAt == null) return;
         long delay = Math.max(0, Duration.between(clock.instant(), wakeAt).toMillis());
-        room.wake = loop.schedule(() -> {
+        room.wake = loop.schedule(guarded(() -> {
             if (rooms.get(room.jid) == room) withRoomContext(room, () -> apply(room, new RecordingPolicy.Input.Tick()));
-        }, delay, TimeUnit.MILLISECONDS);
+        }), delay, TimeUnit.MILLISECONDS);
     }
 
     private void requestRecorder(Room room) {
@@ -203,7 +203,7 @@ public final class RecordingCoordinator {
                 r = JibriControl.StartResult.failed("recorder call failed: " + ex);
             }
             JibriControl.StartResult result = r;
-            loop.execute(() -> withRoomContext(room, () -> startFinished(room, a, result)));
+            onLoop(() -> withRoomContext(room, () -> startFinished(room, a, result)));
         });
     }
 
@@ -226,7 +226,8 @@ public final class RecordingCoordinator {
                 return;
             }
             room.retryDelay = retryInitial;
-            store.setStatus(a.sessionId, "recording", null, now);
+            // Accepted is not recording yet: Jibri says ON once capture runs.
+            store.setStatus(a.sessionId, "starting", "recorder " + r.jibriUrl() + " is joining the call", now);
             log.info("recorder accepted room={} session={} jibri={} jibriSession={}", room.name, a.sessionId,
                     r.jibriUrl(), a.jibriSessionId);
         } else {
@@ -249,12 +250,12 @@ public final class RecordingCoordinator {
         room.retryDelay = delay.multipliedBy(2).compareTo(retryMax) > 0 ? retryMax : delay.multipliedBy(2);
         long sessionId = room.sessionId;
         log.info("will retry recording room={} session={} in={}ms", room.name, sessionId, delay.toMillis());
-        room.retry = loop.schedule(() -> withRoomContext(room, () -> {
+        room.retry = loop.schedule(guarded(() -> withRoomContext(room, () -> {
             if (rooms.get(room.jid) == room && room.sessionId != null && room.sessionId == sessionId
                     && room.attempt == null && room.state.clientCount() > 0) {
                 requestRecorder(room);
             }
-        }), delay.toMillis(), TimeUnit.MILLISECONDS);
+        })), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void stopRecorder(Room room, Attempt a) {
@@ -268,7 +269,7 @@ public final class RecordingCoordinator {
         stopper.execute(() -> {
             try {
                 jibri.stop(a.jibriUrl, a.jibriSessionId);
-                loop.execute(() -> store.recordingStopped(a.recordingId, clock.millis()));
+                onLoop(() -> store.recorderStopReturned(a.recordingId, a.jibriSessionId, clock.millis()));
                 log.info("recorder stopped room={} session={} jibri={}", roomName, a.sessionId, a.jibriUrl);
             } catch (Exception ex) {
                 log.error("stopping the recorder failed room={} session={} jibri={}: {}", roomName, a.sessionId,
@@ -279,7 +280,7 @@ public final class RecordingCoordinator {
 
     /** Jibri's session webhook: ON, OFF, or OFF with a failure. Call from any thread. */
     public void onRecorderStatus(String jibriSessionId, boolean on, String failure) {
-        loop.execute(() -> recorderStatus(jibriSessionId, on, failure));
+        onLoop(() -> recorderStatus(jibriSessionId, on, failure));
     }
 
     private void recorderStatus(String jibriSessionId, boolean on, String failure) {
@@ -324,7 +325,7 @@ public final class RecordingCoordinator {
 
     /** Sessions whose recorders stopped long ago and never handed files over become technical errors. */
     public void expireMissingFinalizes(Duration timeout) {
-        loop.execute(() -> {
+        onLoop(() -> {
             long now = clock.millis();
             List<Long> late = store.sessionsAwaitingFiles(now - timeout.toMillis());
             for (long id : late) {
@@ -341,6 +342,21 @@ public final class RecordingCoordinator {
                         r.state.clientCount(), r.attempt == null ? null : r.attempt.jibriSessionId,
                         r.attempt == null ? null : r.attempt.jibriUrl))
                 .toList()).get(5, TimeUnit.SECONDS);
+    }
+
+    /** Runs work on the loop; a failure is logged, never lost inside an executor's future. */
+    private void onLoop(Runnable r) {
+        loop.execute(guarded(r));
+    }
+
+    private static Runnable guarded(Runnable r) {
+        return () -> {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                log.error("recording loop task failed", e);
+            }
+        };
     }
 
     private static void withRoomContext(Room room, Runnable r) {

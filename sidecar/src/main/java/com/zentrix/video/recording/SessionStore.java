@@ -97,7 +97,7 @@ public final class SessionStore {
 
     /** Jibri says capture runs: the precise start of recorded time. */
     public void recordingOn(long recordingId, long nowMs) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE recordings SET started_ms = :now, "
+        jdbi.useHandle(h -> h.createUpdate("UPDATE recordings SET started_ms = :now, on_ms = :now, "
                         + "status = CASE WHEN status = 'requested' THEN 'recording' ELSE status END "
                         + "WHERE id = :id AND status IN ('requested', 'recording')")
                 .bind("now", nowMs).bind("id", recordingId).execute());
@@ -122,13 +122,42 @@ public final class SessionStore {
                 .bind("now", nowMs).bind("id", recordingId).execute());
     }
 
+    /**
+     * Jibri's stopService has returned, and with it its finalize script (Jibri runs it inside stop).
+     * A recorder that never captured and handed nothing over recorded nothing: no files will come.
+     */
+    public void recorderStopReturned(long recordingId, String jibriSessionId, long nowMs) {
+        jdbi.useTransaction(h -> {
+            boolean handedOver = h.createQuery("SELECT count(*) FROM handovers WHERE dir_name = :d")
+                    .bind("d", jibriSessionId).mapTo(Integer.class).one() > 0;
+            int nothing = handedOver ? 0 : h.createUpdate("UPDATE recordings SET status = 'failed', "
+                            + "failure = 'stopped before the recorder was capturing; nothing was recorded', "
+                            + "stopped_ms = coalesce(stopped_ms, :now) "
+                            + "WHERE id = :id AND on_ms IS NULL AND status IN ('requested', 'recording', 'stopping', 'stopped')")
+                    .bind("now", nowMs).bind("id", recordingId).execute();
+            if (nothing == 0) {
+                h.createUpdate("UPDATE recordings SET status = 'stopped', stopped_ms = coalesce(stopped_ms, :now) "
+                                + "WHERE id = :id AND status IN ('requested', 'recording', 'stopping')")
+                        .bind("now", nowMs).bind("id", recordingId).execute();
+            }
+            long sessionId = h.createQuery("SELECT session_id FROM recordings WHERE id = :id").bind("id", recordingId)
+                    .mapTo(Long.class).one();
+            SessionSettler.settle(h, sessionId, nowMs);
+        });
+    }
+
     public Optional<RecordingRow> recordingByJibriId(String jibriSessionId) {
         return jdbi.withHandle(h -> h.createQuery("SELECT id, session_id, jibri_session_id, jibri_url, status, started_ms, stopped_ms "
                         + "FROM recordings WHERE jibri_session_id = :j")
                 .bind("j", jibriSessionId)
                 .map((rs, ctx) -> new RecordingRow(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), (Long) rs.getObject(6, Long.class), (Long) rs.getObject(7, Long.class)))
+                        rs.getString(5), nullableLong(rs, 6), nullableLong(rs, 7)))
                 .findOne());
+    }
+
+    private static Long nullableLong(java.sql.ResultSet rs, int column) throws java.sql.SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
     }
 
     /** Recorders that were stopped long ago and never handed over their files. */

@@ -63,9 +63,9 @@ public final class Sidecar implements AutoCloseable {
             set("zentrix.prosody.secret", PROSODY_SECRET);
             set("zentrix.finalize.secret", FINALIZE_SECRET);
             set("zentrix.security.admin-token", ADMIN_TOKEN);
-            set("zentrix.jitsi.base-url", "https://meet.zentrix.test");
-            set("zentrix.jibri.call-login.domain", "recorder.meet.zentrix.test");
-            set("zentrix.occupants.ignored-domains", List.of("recorder.meet.zentrix.test"));
+            set("zentrix.jitsi.base-url", "https://meet.zentrix.local");
+            set("zentrix.jibri.call-login.domain", "recorder.meet.zentrix.local");
+            set("zentrix.occupants.ignored-domains", List.of("recorder.meet.zentrix.local"));
             set("zentrix.recording.grace-period", "2 s");
             set("zentrix.jibri.retry-initial-delay", "500 ms");
             set("zentrix.jibri.retry-max-delay", "2 s");
@@ -74,6 +74,11 @@ public final class Sidecar implements AutoCloseable {
         public Builder set(String key, Object value) {
             settings.put(key, value);
             return this;
+        }
+
+        /** Listen on this port (e.g. one picked by {@link #freePort()} so peers can be told it first). */
+        public Builder port(int port) {
+            return set("zentrix.http.port", port);
         }
 
         public Builder jibris(String... baseUrls) {
@@ -89,6 +94,18 @@ public final class Sidecar implements AutoCloseable {
             var cfg = ConfigFactory.parseMap(settings).withFallback(ConfigFactory.defaultReference()).resolve();
             return new Sidecar(dir, ZentrixConfig.from(cfg));
         }
+    }
+
+    public static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static String baseUrl(int port) {
+        return "http://127.0.0.1:" + port;
     }
 
     public String baseUrl() {

@@ -1,0 +1,54 @@
+package com.zentrix.video.testing;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The whole recording path for a test, all real: Prosody with our module, the sidecar, and Jibri
+ * stand-ins that run the real finalize script against the sidecar. Ports are chosen first so every
+ * peer can be told where the others are.
+ */
+public final class Flow implements AutoCloseable {
+    public static final Path FINALIZE_SCRIPT = ProsodyServer.findModuleDir().getParent().resolve("jibri-finalize/zentrix-finalize.sh");
+
+    public final Sidecar sidecar;
+    public final ProsodyServer prosody;
+    public final JibriStandIn[] jibris;
+    public final XmppClients xmpp;
+
+    public Flow(Path dir, int jibriCount, String... extraJibriUrls) throws Exception {
+        int port = Sidecar.freePort();
+        String sidecarUrl = Sidecar.baseUrl(port);
+        Path recordings = dir.resolve("jibri-recordings");
+        jibris = new JibriStandIn[jibriCount];
+        String[] urls = new String[jibriCount + extraJibriUrls.length];
+        for (int i = 0; i < jibriCount; i++) {
+            jibris[i] = JibriStandIn.builder().recordingsDir(recordings).finalizeScript(FINALIZE_SCRIPT)
+                    .finalizeEnvironment("ZENTRIX_FINALIZE_ENV", "/nonexistent")
+                    .finalizeEnvironment("ZENTRIX_SIDECAR_URL", sidecarUrl)
+                    .finalizeEnvironment("ZENTRIX_FINALIZE_SECRET", Sidecar.FINALIZE_SECRET)
+                    .finalizeEnvironment("ZENTRIX_FINALIZE_MODE", "local")
+                    .webhookSubscriber(sidecarUrl + "/api/v1/jibri")
+                    .jibriId("jibri-" + (i + 1)).joinDelay(Duration.ofMillis(300)).start();
+            urls[i] = jibris[i].baseUrl();
+        }
+        System.arraycopy(extraJibriUrls, 0, urls, jibriCount, extraJibriUrls.length);
+        sidecar = Sidecar.builder(dir).port(port).jibris(urls).start();
+        prosody = ProsodyServer.builder().eventsUrl(sidecar.eventsUrl()).eventsSecret(Sidecar.PROSODY_SECRET)
+                .recorderHost(true).start();
+        prosody.register("olena", "olena-pass");
+        prosody.register("taras", "taras-pass");
+        xmpp = new XmppClients(prosody);
+    }
+
+    public String room(String name) {
+        return xmpp.roomJid(name);
+    }
+
+    @Override
+    public void close() {
+        prosody.close();
+        for (JibriStandIn j : jibris) j.close();
+        sidecar.close();
+    }
+}
