@@ -1,23 +1,18 @@
 #!/usr/bin/env bash
 # Runs every test of Zentrix Video on a fresh Debian machine: installs what the tests use
-# (prosody, ffmpeg, curl, openssl, Java 17, Maven), then `mvn verify` (unit tests + integration tests).
+# (prosody, ffmpeg, curl, openssl, Java 17, Maven), then `mvn verify` (unit tests + integration tests),
+# then the demo once (scripts/demo.sh --exit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=()
-for cmd_pkg in prosody:prosody ffmpeg:ffmpeg ffprobe:ffmpeg curl:curl openssl:openssl java:openjdk-17-jdk-headless mvn:maven lua5.4:lua5.4; do
-  cmd=${cmd_pkg%%:*}; pkg=${cmd_pkg#*:}
-  command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
-done
-if ((${#need[@]})); then
-  echo "test.sh: installing ${need[*]}" >&2
-  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+. scripts/lib/deps.sh
+ensure_packages prosody:prosody ffmpeg:ffmpeg ffprobe:ffmpeg curl:curl openssl:openssl java:openjdk-17-jdk-headless mvn:maven lua5.4:lua5.4
 # The Debian prosody package starts a system instance; the tests run their own on private ports.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prosody 2>/dev/null; then
   echo "test.sh: note: a system prosody is running; tests use their own private ports" >&2
 fi
 
-exec mvn -B -ntp verify "$@"
+mvn -B -ntp verify "$@"
+
+# The README's demo command must keep working: run it once, non-interactively, on a free port.
+scripts/demo.sh --exit --port 0 --talk-seconds 3

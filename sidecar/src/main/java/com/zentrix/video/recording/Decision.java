@@ -5,8 +5,11 @@ public sealed interface Decision {
     /** Open a new session and start recording it. */
     record Start(String reason, Participant staff, Participant client) implements Decision {}
 
-    /** End the running session and stop its recorder. */
-    record Stop(String reason) implements Decision {}
+    /**
+     * End the running session and stop its recorder. {@code conversationEnded} is when the
+     * conversation itself ended: when the client left, not when the grace period ran out.
+     */
+    record Stop(String reason, java.time.Instant conversationEnded) implements Decision {}
 
     /** One side left: the session goes on for the grace period. */
     record GraceStarted(String reason) implements Decision {}

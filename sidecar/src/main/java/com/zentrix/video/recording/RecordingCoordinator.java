@@ -154,7 +154,7 @@ public final class RecordingCoordinator {
             room.sessionId = null;
             log.info("recording stopped room={} session={} reason={}", room.name, id, s.reason());
             if (a != null && !a.over) stopRecorder(room, a);
-            store.endSession(id, s.reason(), now.toEpochMilli());
+            store.endSession(id, s.reason(), s.conversationEnded().toEpochMilli(), now.toEpochMilli());
         } else if (d instanceof Decision.GraceStarted g) {
             log.info("session continues for the grace period room={} session={} reason={} deadline={}", room.name,
                     room.sessionId, g.reason(), room.state.graceDeadline());

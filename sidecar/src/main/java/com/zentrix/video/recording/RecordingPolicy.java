@@ -57,6 +57,11 @@ public final class RecordingPolicy {
         return maxLength;
     }
 
+    /** In a grace period the conversation ended when it began (someone left), else now. */
+    private Instant conversationEnd(RoomState s, Instant now) {
+        return s.phase() == RoomState.Phase.GRACE ? s.graceDeadline().minus(grace) : now;
+    }
+
     public Outcome next(RoomState state, Input input, Instant now) {
         List<Decision> decisions = new ArrayList<>();
         RoomState s = state;
@@ -70,13 +75,13 @@ public final class RecordingPolicy {
             present.remove(l.nick());
             s = s.with(present);
         } else if (input instanceof Input.Destroyed) {
-            if (s.sessionRunning()) decisions.add(new Decision.Stop("room-destroyed"));
+            if (s.sessionRunning()) decisions.add(new Decision.Stop("room-destroyed", conversationEnd(s, now)));
             return new Outcome(RoomState.empty(), decisions);
         }
 
         // The maximum length wins over everything else.
         if (s.sessionRunning() && !now.isBefore(s.sessionStart().plus(maxLength))) {
-            decisions.add(new Decision.Stop("max-length"));
+            decisions.add(new Decision.Stop("max-length", conversationEnd(s, now)));
             s = s.phase(s.conversing() ? RoomState.Phase.CAPPED : RoomState.Phase.IDLE, null, null, null);
             return new Outcome(s, decisions);
         }
@@ -94,7 +99,7 @@ public final class RecordingPolicy {
                 if (!s.conversing()) {
                     String reason = s.clientCount() == 0 ? "client-left" : "operator-left";
                     if (grace.isZero()) {
-                        decisions.add(new Decision.Stop(reason));
+                        decisions.add(new Decision.Stop(reason, now));
                         s = s.phase(RoomState.Phase.IDLE, null, null, null);
                     } else {
                         decisions.add(new Decision.GraceStarted(reason));
@@ -107,7 +112,7 @@ public final class RecordingPolicy {
                     decisions.add(new Decision.Resumed("returned-within-grace"));
                     s = s.phase(RoomState.Phase.ACTIVE, s.sessionStart(), null, null);
                 } else if (!now.isBefore(s.graceDeadline())) {
-                    decisions.add(new Decision.Stop(s.graceReason()));
+                    decisions.add(new Decision.Stop(s.graceReason(), conversationEnd(s, now)));
                     s = s.phase(RoomState.Phase.IDLE, null, null, null);
                 }
             }

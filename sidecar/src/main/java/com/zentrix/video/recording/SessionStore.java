@@ -66,12 +66,12 @@ public final class SessionStore {
     }
 
     /** Ends the session: stopping while a recorder still has to hand its files over, else settled. */
-    public void endSession(long sessionId, String stopReason, long nowMs) {
+    public void endSession(long sessionId, String stopReason, long conversationEndedMs, long nowMs) {
         jdbi.useTransaction(h -> {
-            h.createUpdate("UPDATE sessions SET ended_ms = :now, updated_ms = :now WHERE id = :id AND ended_ms IS NULL")
-                    .bind("now", nowMs).bind("id", sessionId).execute();
-            h.createUpdate("UPDATE client_presence SET to_ms = :now WHERE session_id = :s AND to_ms IS NULL")
-                    .bind("s", sessionId).bind("now", nowMs).execute();
+            h.createUpdate("UPDATE sessions SET ended_ms = :end, updated_ms = :now WHERE id = :id AND ended_ms IS NULL")
+                    .bind("end", conversationEndedMs).bind("now", nowMs).bind("id", sessionId).execute();
+            h.createUpdate("UPDATE client_presence SET to_ms = :end WHERE session_id = :s AND to_ms IS NULL")
+                    .bind("s", sessionId).bind("end", conversationEndedMs).execute();
             boolean pending = h.createQuery("SELECT count(*) FROM recordings WHERE session_id = :s "
                             + "AND status IN ('requested', 'recording', 'stopping', 'stopped')")
                     .bind("s", sessionId).mapTo(Integer.class).one() > 0;

@@ -90,6 +90,7 @@ class RecordingPolicyTest {
         assertTrue(r.at(39, new Input.Tick()).isEmpty(), "nothing before the grace period is over");
         Decision.Stop stop = assertInstanceOf(Decision.Stop.class, r.at(40, new Input.Tick()).get(0));
         assertEquals("client-left", stop.reason());
+        assertEquals(t0.plusSeconds(30), stop.conversationEnded(), "the conversation ended when the client left");
         assertEquals(RoomState.Phase.IDLE, r.state.phase());
     }
 
@@ -153,7 +154,9 @@ class RecordingPolicyTest {
         r.at(0, new Input.Joined(operator("op")));
         r.at(1, new Input.Joined(client("c1")));
         r.at(3, new Input.Left("c1"));
-        assertEquals("room-destroyed", assertInstanceOf(Decision.Stop.class, r.at(4, new Input.Destroyed()).get(0)).reason());
+        Decision.Stop stop = assertInstanceOf(Decision.Stop.class, r.at(4, new Input.Destroyed()).get(0));
+        assertEquals("room-destroyed", stop.reason());
+        assertEquals(t0.plusSeconds(3), stop.conversationEnded());
     }
 
     @Test
