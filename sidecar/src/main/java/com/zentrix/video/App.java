@@ -3,7 +3,19 @@ package com.zentrix.video;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.zentrix.video.archive.Flags;
+import com.zentrix.video.archive.MediaApi;
+import com.zentrix.video.archive.Notes;
 import com.zentrix.video.archive.SessionApi;
+import com.zentrix.video.audit.AuditLog;
+import com.zentrix.video.auth.AuthApi;
+import com.zentrix.video.auth.JitsiLogin;
+import com.zentrix.video.auth.JwtLogin;
+import com.zentrix.video.auth.LoginLimiter;
+import com.zentrix.video.auth.LoginSessions;
+import com.zentrix.video.auth.Users;
+import com.zentrix.video.web.ApiException;
+import com.zentrix.video.web.Bodies;
 import com.zentrix.video.archive.SessionQueries;
 import com.zentrix.video.config.ZentrixConfig;
 import com.zentrix.video.events.EventIntake;
@@ -93,7 +105,21 @@ public final class App implements AutoCloseable {
                 new Signatures(config.finalizeHook().secret(), config.security().maxClockSkew()), ingestor,
                 config.jibri().recordingsDir(), config.archiveDir().resolve(".incoming"),
                 config.finalizeHook().maxUploadBytes(), json, clock);
-        SessionApi sessionApi = new SessionApi(new SessionQueries(db.jdbi()));
+        AuditLog audit = new AuditLog(db.jdbi(), clock);
+        Users users = new Users(db.jdbi());
+        ZentrixConfig.Auth authCfg = config.auth();
+        AuthApi auth = new AuthApi(users, new LoginSessions(db.jdbi(), clock, authCfg.sessionTtl()),
+                new LoginLimiter(clock, authCfg.failedLoginsPerMinute()),
+                authCfg.jitsi().enabled() ? new JitsiLogin(authCfg.jitsi()) : null, authCfg.jitsi().autoCreateOperators(),
+                authCfg.jwt().enabled() ? new JwtLogin(authCfg.jwt()) : null, authCfg.jwt().autoCreateOperators(),
+                audit, json, clock, config.http().pathPrefix(), authCfg.cookieSecure(), authCfg.sessionTtl(), adminToken);
+        Notes.Json bodies = ctx -> Bodies.json(ctx, json, 16 * 1024);
+        SessionApi sessionApi = new SessionApi(new SessionQueries(db.jdbi()), audit, config.timeZone());
+        Notes notes = new Notes(db.jdbi(), audit, clock, bodies);
+        Flags flags = new Flags(db.jdbi(), audit, clock, bodies);
+        MediaApi media = new MediaApi(db.jdbi(), config.archiveDir(), audit, config.media().xAccelRedirect(),
+                config.media().xAccelPrefix());
+        String prefix = config.http().pathPrefix();
 
         this.web = WebServer.create(config.http().pathPrefix(), json, app -> {
             app.get("/api/v1/health", ctx -> ctx.json(Map.of("status", "ok")));
@@ -102,11 +128,31 @@ public final class App implements AutoCloseable {
             app.post("/api/v1/jibri/v1/session/status", webhooks::sessionStatus);
             app.post("/api/v1/finalize", finalize::finalizeFolder);
             app.put("/api/v1/finalize/upload/{dir}/{file}", finalize::upload);
-            app.before("/api/v1/sessions*", ctx -> WebServer.requireBearer(ctx, adminToken));
+            app.post("/api/v1/auth/login", auth::login);
+            app.post("/api/v1/auth/jwt", auth::jwt);
+            app.get("/api/v1/auth/jwt", auth::jwt);
+            // Everything else under /api/ needs a login (cookie + CSRF for changes) or the API token.
+            app.before("/api/*", ctx -> {
+                if (!PUBLIC_API.contains(ctx.path().substring(prefix.length())) && !isSignedPeerPath(ctx.path().substring(prefix.length()))) {
+                    auth.authenticate(ctx);
+                }
+            });
+            app.post("/api/v1/auth/logout", auth::logout);
+            app.get("/api/v1/me", auth::me);
             app.get("/api/v1/sessions", sessionApi::list);
             app.get("/api/v1/sessions/{id}", sessionApi::get);
-            app.before("/api/v1/rooms*", ctx -> WebServer.requireBearer(ctx, adminToken));
-            app.get("/api/v1/rooms", ctx -> ctx.json(Map.of("rooms", coordinator.rooms(), "jibris", webhooks.statuses())));
+            app.get("/api/v1/sessions/{id}/media", media::media);
+            app.get("/api/v1/sessions/{id}/notes", notes::list);
+            app.post("/api/v1/sessions/{id}/notes", notes::add);
+            app.put("/api/v1/notes/{noteId}", notes::edit);
+            app.delete("/api/v1/notes/{noteId}", notes::delete);
+            app.put("/api/v1/sessions/{id}/flags", flags::set);
+            app.post("/api/v1/sessions/{id}/reviewed", flags::reviewed);
+            app.get("/api/v1/review-queue", sessionApi::reviewQueue);
+            app.get("/api/v1/rooms", ctx -> {
+                if (!AuthApi.principal(ctx).role().seesEverything()) throw ApiException.forbidden("the live rooms are for supervisors and admins");
+                ctx.json(Map.of("rooms", coordinator.rooms(), "jibris", webhooks.statuses()));
+            });
         });
 
         int resumed = ingestor.resumePending();
@@ -114,6 +160,14 @@ public final class App implements AutoCloseable {
         long every = Math.max(1, Math.min(30, config.finalizeHook().timeout().toSeconds() / 4));
         loop.scheduleWithFixedDelay(() -> coordinator.expireMissingFinalizes(config.finalizeHook().timeout()),
                 every, every, TimeUnit.SECONDS);
+    }
+
+    /** API paths that authenticate themselves (signatures, login forms) or need none (health). */
+    private static final java.util.Set<String> PUBLIC_API = java.util.Set.of("/api/v1/health", "/api/v1/events",
+            "/api/v1/auth/login", "/api/v1/auth/jwt", "/api/v1/finalize");
+
+    private static boolean isSignedPeerPath(String path) {
+        return path.startsWith("/api/v1/finalize/upload/") || path.startsWith("/api/v1/jibri/");
     }
 
     public static App start(ZentrixConfig config, Clock clock) {

@@ -1,48 +1,68 @@
 package com.zentrix.video.archive;
 
+import com.zentrix.video.audit.AuditLog;
+import com.zentrix.video.auth.AuthApi;
+import com.zentrix.video.auth.Principal;
 import com.zentrix.video.web.ApiException;
 import io.javalin.http.Context;
+import java.time.ZoneId;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
-/** {@code GET /api/v1/sessions} and {@code GET /api/v1/sessions/{id}}. */
+/** {@code GET /api/v1/sessions} (filters, sort, keyset pages), {@code GET /api/v1/sessions/{id}}, the review queue. */
 public final class SessionApi {
     private final SessionQueries queries;
+    private final AuditLog audit;
+    private final ZoneId zone;
 
-    public SessionApi(SessionQueries queries) {
+    public SessionApi(SessionQueries queries, AuditLog audit, ZoneId zone) {
         this.queries = queries;
+        this.audit = audit;
+        this.zone = zone;
     }
 
     public void list(Context ctx) {
-        int limit = intParam(ctx, "limit", 50, 1, 500);
-        String before = ctx.queryParam("before");
-        Long beforeId = before == null ? null : (long) parse(before, "before");
-        List<Map<String, Object>> items = queries.list(limit, beforeId);
+        Principal p = AuthApi.principal(ctx);
+        SessionQueries.Page page = queries.list(Access.of(p), SessionFilter.from(ctx, zone));
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("items", items);
-        out.put("next", items.size() == limit ? items.get(items.size() - 1).get("id") : null);
+        out.put("items", page.items());
+        out.put("next", page.next());
+        ctx.json(out);
+    }
+
+    /** Sessions waiting for a supervisor's review, oldest first. */
+    public void reviewQueue(Context ctx) {
+        Principal p = AuthApi.principal(ctx);
+        if (!p.role().seesEverything()) throw ApiException.forbidden("the review queue is for supervisors and admins");
+        SessionFilter f = SessionFilter.from(ctx, zone);
+        SessionFilter queue = new SessionFilter(f.fromMs(), f.toMs(), f.operator(), f.room(), f.status(), "needs_review",
+                f.text(), f.sort(), ctx.queryParam("order") == null || f.ascending(), f.after(), f.limit());
+        SessionQueries.Page page = queries.list(Access.of(p), queue);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("items", page.items());
+        out.put("next", page.next());
         ctx.json(out);
     }
 
     public void get(Context ctx) {
-        long id = parse(ctx.pathParam("id"), "id");
-        ctx.json(queries.get(id).orElseThrow(() -> ApiException.notFound("no session " + id)));
+        Principal p = AuthApi.principal(ctx);
+        long id = id(ctx);
+        Map<String, Object> detail = queries.detail(Access.of(p), id).orElseThrow(() -> noSuchSession(id));
+        audit.record(p, "view", id, null, ctx.ip());
+        ctx.json(detail);
     }
 
-    private static int intParam(Context ctx, String name, int dflt, int min, int max) {
-        String v = ctx.queryParam(name);
-        if (v == null) return dflt;
-        long n = parse(v, name);
-        if (n < min || n > max) throw ApiException.badRequest("bad_query", "'" + name + "' must be between " + min + " and " + max);
-        return (int) n;
-    }
-
-    private static long parse(String v, String name) {
+    static long id(Context ctx) {
+        String v = ctx.pathParam("id");
         try {
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest("bad_query", "'" + name + "' must be a whole number");
+            throw ApiException.notFound("no session " + v);
         }
+    }
+
+    /** The same answer whether the session does not exist or belongs to someone else. */
+    static ApiException noSuchSession(long id) {
+        return ApiException.notFound("no session " + id);
     }
 }

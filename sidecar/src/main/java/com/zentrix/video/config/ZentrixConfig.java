@@ -16,6 +16,8 @@ public record ZentrixConfig(
         Path databasePath,
         Path archiveDir,
         Security security,
+        Auth auth,
+        Media media,
         Prosody prosody,
         Finalize finalizeHook,
         Jibri jibri,
@@ -35,6 +37,16 @@ public record ZentrixConfig(
     }
 
     public record Security(String adminToken, Duration maxClockSkew) {}
+
+    public record JitsiLogin(boolean enabled, String host, int port, String domain, boolean autoCreateOperators,
+            String security) {}
+
+    public record JwtLogin(boolean enabled, String appId, String appSecret, List<String> audiences,
+            boolean autoCreateOperators) {}
+
+    public record Auth(boolean cookieSecure, Duration sessionTtl, int failedLoginsPerMinute, JitsiLogin jitsi, JwtLogin jwt) {}
+
+    public record Media(boolean xAccelRedirect, String xAccelPrefix) {}
 
     public record Prosody(String secret, int maxEventBytes, Duration reorderWindow) {}
 
@@ -88,6 +100,15 @@ public record ZentrixConfig(
                     Path.of(c.getString("database.path")),
                     Path.of(c.getString("archive.dir")),
                     new Security(c.getString("security.admin-token"), c.getDuration("security.max-clock-skew")),
+                    new Auth(c.getBoolean("auth.cookie-secure"), c.getDuration("auth.session-ttl"),
+                            c.getInt("auth.failed-logins-per-minute"),
+                            new JitsiLogin(c.getBoolean("auth.jitsi.enabled"), c.getString("auth.jitsi.host"),
+                                    c.getInt("auth.jitsi.port"), c.getString("auth.jitsi.domain"),
+                                    c.getBoolean("auth.jitsi.auto-create-operators"), c.getString("auth.jitsi.security")),
+                            new JwtLogin(c.getBoolean("auth.jwt.enabled"), c.getString("auth.jwt.app-id"),
+                                    c.getString("auth.jwt.app-secret"), List.copyOf(c.getStringList("auth.jwt.audiences")),
+                                    c.getBoolean("auth.jwt.auto-create-operators"))),
+                    new Media(c.getBoolean("media.x-accel-redirect"), c.getString("media.x-accel-prefix")),
                     new Prosody(c.getString("prosody.secret"), c.getInt("prosody.max-event-bytes"),
                             c.getDuration("prosody.reorder-window")),
                     new Finalize(c.getString("finalize.secret"), c.getLong("finalize.max-upload-bytes"),
@@ -121,6 +142,12 @@ public record ZentrixConfig(
         }
         if (jibri.baseUrls().isEmpty()) throw new ConfigError("zentrix.jibri.base-urls must list at least one Jibri");
         if (http.port() < 0 || http.port() > 65535) throw new ConfigError("zentrix.http.port out of range");
+        if (auth.jwt().enabled() && auth.jwt().appSecret().length() < 16) {
+            throw new ConfigError("zentrix.auth.jwt.app-secret must be set (at least 16 characters) when JWT login is enabled");
+        }
+        if (!List.of("disabled", "required", "ifpossible").contains(auth.jitsi().security())) {
+            throw new ConfigError("zentrix.auth.jitsi.security must be disabled, required or ifpossible");
+        }
         if (recording.gracePeriod().isNegative()) throw new ConfigError("zentrix.recording.grace-period is negative");
         if (recording.maxLength().isZero() || recording.maxLength().isNegative()) throw new ConfigError("zentrix.recording.max-length must be positive");
     }

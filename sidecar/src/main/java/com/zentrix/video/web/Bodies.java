@@ -30,4 +30,15 @@ public final class Bodies {
             throw new UncheckedIOException("reading the request body failed", e);
         }
     }
+
+    /** A JSON object body of at most maxBytes, or 400 saying what is wrong. */
+    public static com.fasterxml.jackson.databind.JsonNode json(Context ctx, com.fasterxml.jackson.databind.ObjectMapper mapper, int maxBytes) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = mapper.readTree(readLimited(ctx, maxBytes));
+            if (n == null || !n.isObject()) throw ApiException.badRequest("bad_request", "body must be a JSON object");
+            return n;
+        } catch (IOException e) {
+            throw ApiException.badRequest("bad_request", "body is not valid JSON");
+        }
+    }
 }

@@ -79,7 +79,25 @@ public final class Demo {
                 "zentrix.prosody.secret = \"" + prosodySecret + "\"",
                 "zentrix.finalize.secret = \"" + finalizeSecret + "\"",
                 "zentrix.security.admin-token = \"" + adminToken + "\"",
-                "zentrix.recording.grace-period = 3 s", ""));
+                "zentrix.recording.grace-period = 3 s",
+                "# plain http on localhost: the login cookie cannot be Secure here",
+                "zentrix.auth.cookie-secure = false", ""));
+        step("demo accounts (zentrix-video user add)");
+        String[][] accounts = {
+            {"admin", "admin", "Адміністратор", null},
+            {"supervisor", "supervisor", "Супервізор Софія", null},
+            {"operator", "operator", "Оператор Олена", "operator@meet.zentrix.local"}};
+        for (String[] a : accounts) {
+            List<String> cmd = new java.util.ArrayList<>(List.of("java", "-jar", jar.toAbsolutePath().toString(), "user", "add", a[0],
+                    "--role", a[1], "--name", a[2], "--password-stdin", "--config", conf.toString()));
+            if (a[3] != null) cmd.addAll(List.of("--jid", a[3]));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p.getOutputStream().write((a[0] + "-demo\n").getBytes());
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes()).strip();
+            p.waitFor();
+            System.out.println("    " + (out.contains("already exists") ? a[0] + " exists" : out));
+        }
         Process sidecar = new ProcessBuilder("java", "-jar", jar.toAbsolutePath().toString(), "serve", "--config", conf.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("sidecar.log").toFile()).start();
         HttpClient http = HttpClient.newHttpClient();
@@ -121,7 +139,7 @@ public final class Demo {
         System.out.printf("Recorded session %d in room %s: status %s, %d s, coverage %s%n", s.path("id").asLong(),
                 s.path("room_name").asText(), s.path("status").asText(), s.path("duration_ms").asLong() / 1000,
                 s.path("coverage").isNull() ? "n/a" : Math.round(s.path("coverage").asDouble() * 100) + "%");
-        System.out.println("  Sessions (UI):  " + sidecarUrl + "/   (admin token: " + adminToken + ")");
+        System.out.println("  Archive UI:     " + sidecarUrl + "/   log in as operator / operator-demo, supervisor / supervisor-demo, admin / admin-demo");
         System.out.println("  Sessions (API): curl -H 'Authorization: Bearer " + adminToken + "' " + listUrl);
         System.out.println("  Archive:        " + dir.resolve("archive"));
         System.out.println("  Logs:           " + dir.resolve("sidecar.log"));
