@@ -1,17 +1,24 @@
--- mod_zentrix_events: forwards MUC room and occupant events to the Zentrix sidecar.
+-- mod_zentrix_events: forwards MUC room and occupant events to the Zentrix sidecar, and tells it who
+-- is in which room (occupancy snapshots) so that it can reconcile after an outage.
 --
 -- Load it on the MUC component:
 --   Component "conference.meet.example.org" "muc"
 --       modules_enabled = { "zentrix_events" }
 --
--- The wire format is docs/protocol.md, section "Room events". One event per signed POST; one request
--- in flight at a time from a bounded FIFO queue, so the sidecar sees each room's events in order.
+-- The wire format is docs/protocol.md, sections "Room events" and "Occupancy snapshot". One event per
+-- signed POST; one request in flight at a time from a bounded FIFO queue, so the sidecar sees each
+-- room's events in order. GET <http_paths.zentrix_events or /zentrix_events>/rooms on Prosody's HTTP
+-- port answers a signed request with the current occupancy.
 
 local http = require "net.http";
+local http_server = require "net.http.server";
 local json = require "util.json";
+local array = require "util.array";
 local uuid = require "util.uuid";
 local hashes = require "util.hashes";
 local jid_util = require "util.jid";
+local normalize_path = require "util.http".normalize_path;
+local portmanager = require "core.portmanager";
 local time_now = require "util.time".now;
 
 local hosts = prosody.hosts;
@@ -29,11 +36,14 @@ local hidden_domains = module:get_option_set("zentrix_hidden_domains", { "record
 local queue_max = math.floor(module:get_option_number("zentrix_queue_max", 10000) or 10000);
 local retry_max_delay = module:get_option_number("zentrix_retry_max_delay", 30) or 30;
 local request_timeout = module:get_option_number("zentrix_request_timeout", 10) or 10;
+local max_clock_skew = module:get_option_number("zentrix_max_clock_skew", 300) or 300;
 
 local RETRY_FIRST_DELAY = 0.5;
 local HEALTH_CHECK_PREFIX = "__jicofo-health-check";
 local NICK_NS = "http://jabber.org/protocol/nick";
 local JIGASI_NS = "http://jitsi.org/protocol/jigasi";
+local SNAPSHOT = "snapshot";
+local WANT_SNAPSHOT_HEADER = "x-zentrix-want-snapshot"; -- net.http lower-cases response header names
 
 if not events_url then
 	module:log("error", "zentrix_events_url is not set; zentrix_events is disabled on %s", module.host);
@@ -61,164 +71,12 @@ end
 
 if queue_max < 1 then queue_max = 1; end
 
--- Delivery: a FIFO queue with one request in flight -------------------------------------------------
--- An entry is { id, type, room, body }. The body is encoded once; the signature is made per attempt
--- so that a long outage does not push the timestamp outside the sidecar's allowed clock skew.
-
-local queue = { first = 1, last = 0 }; -- waiting entries, not counting the one in flight
-local in_flight;                        -- the entry being delivered (sent or waiting for a retry)
-local current_attempt;                  -- { request, timer, done } of the running HTTP request
-local retry_timer;
-local retry_delay = RETRY_FIRST_DELAY;
-
-local function queue_length()
-	return queue.last - queue.first + 1;
+local function now_ms()
+	return math.floor(time_now() * 1000);
 end
 
-local function queue_pop()
-	if queue.first > queue.last then return nil; end
-	local entry = queue[queue.first];
-	queue[queue.first] = nil;
-	queue.first = queue.first + 1;
-	return entry;
-end
-
-local function queue_push(entry)
-	if queue_length() >= queue_max then
-		local dropped = queue_pop();
-		module:log("error", "Event queue full (%d); dropped the oldest event id=%s type=%s room=%s",
-			queue_max, dropped.id, dropped.type, dropped.room);
-	end
-	queue.last = queue.last + 1;
-	queue[queue.last] = entry;
-end
-
-local send_next, attempt;
-
-local function sign_headers(body)
-	local timestamp = tostring(os.time());
-	return {
-		["Content-Type"] = "application/json";
-		["X-Zentrix-Timestamp"] = timestamp;
-		["X-Zentrix-Signature"] = "sha256=" .. hashes.hmac_sha256(secret, timestamp .. "." .. body, true);
-	};
-end
-
-local function schedule_retry(entry)
-	module:log("debug", "Retrying event id=%s in %gs", entry.id, retry_delay);
-	retry_timer = module:add_timer(retry_delay, function ()
-		retry_timer = nil;
-		attempt(entry);
-	end);
-	retry_delay = math.min(retry_delay * 2, retry_max_delay);
-end
-
--- Response bodies go into log lines; an HTML error page should not flood the log.
-local function brief(body)
-	body = tostring(body);
-	if #body > 300 then body = body:sub(1, 300) .. "…"; end
-	return body;
-end
-
-local function on_result(entry, body, code)
-	if code >= 200 and code < 300 then
-		module:log("debug", "Delivered event id=%s type=%s room=%s (%d)", entry.id, entry.type, entry.room, code);
-	elseif code == 0 or code >= 500 then
-		module:log("warn", "Sending event id=%s type=%s room=%s failed (%s: %s); will retry in %gs",
-			entry.id, entry.type, entry.room, code == 0 and "transport error" or ("HTTP " .. code),
-			brief(body), retry_delay);
-		schedule_retry(entry);
-		return;
-	else
-		-- 4xx (and anything else unexpected): retrying cannot help; the sidecar says why.
-		module:log("error", "Sidecar refused event id=%s type=%s room=%s: HTTP %d %s",
-			entry.id, entry.type, entry.room, code, brief(body));
-	end
-	in_flight = nil;
-	retry_delay = RETRY_FIRST_DELAY;
-	send_next();
-end
-
-function attempt(entry)
-	local this = { done = false };
-	current_attempt = this;
-	local function finish(body, code)
-		if this.done then return; end
-		this.done = true;
-		current_attempt = nil;
-		if this.timer then this.timer:stop(); end
-		on_result(entry, body, code);
-	end
-	this.timer = module:add_timer(request_timeout, function ()
-		if this.done then return; end
-		-- net.http has no timeout of its own; closing the connection ends the request.
-		if this.request then http.destroy_request(this.request); end
-		finish("timed out after " .. request_timeout .. "s", 0);
-	end);
-	local ok, request = pcall(http.request, events_url, {
-		method = "POST";
-		body = entry.body;
-		headers = sign_headers(entry.body);
-		suppress_errors = true;
-	}, function (body, code)
-		finish(body, tonumber(code) or 0);
-	end);
-	if ok then
-		this.request = request;
-	else
-		finish(request, 0); -- e.g. https without LuaSec: keep the queue moving through the retry path
-	end
-end
-
-function send_next()
-	if in_flight then return; end
-	in_flight = queue_pop();
-	if in_flight then
-		attempt(in_flight);
-	end
-end
-
-local function enqueue(entry)
-	queue_push(entry);
-	send_next();
-end
-
-local function pending_entries()
-	local pending = {};
-	if in_flight then pending[1] = in_flight; end
-	for i = queue.first, queue.last do
-		pending[#pending + 1] = queue[i];
-	end
-	return pending;
-end
-
--- On a reload (prosodyctl shell "module:reload(...)") the undelivered events move to the new instance.
-function module.save()
-	return { pending = pending_entries() };
-end
-
-function module.restore(saved)
-	local pending = saved and saved.pending or {};
-	for _, entry in ipairs(pending) do
-		queue_push(entry);
-	end
-	if #pending > 0 then
-		module:log("info", "Took over %d undelivered event(s) from before the reload", #pending);
-	end
-	send_next();
-end
-
-function module.unload()
-	if retry_timer then retry_timer:stop(); end
-	if current_attempt then
-		current_attempt.done = true;
-		if current_attempt.timer then current_attempt.timer:stop(); end
-		if current_attempt.request then http.destroy_request(current_attempt.request); end
-	end
-	local pending = #pending_entries();
-	if pending > 0 and not module.reloading then
-		module:log("warn", "Unloading with %d undelivered event(s); they are lost", pending);
-	end
+local function hmac_hex(payload)
+	return hashes.hmac_sha256(secret, payload, true);
 end
 
 -- Rooms and occupants --------------------------------------------------------------------------------
@@ -291,6 +149,265 @@ local function identity_at_join(event)
 	};
 end
 
+-- Occupancy snapshot ---------------------------------------------------------------------------------
+-- Who is in which live room right now, with the identity cached at join (an occupant who joined before
+-- this module was loaded is described from its current presence, and that is cached from then on).
+
+local function live_rooms()
+	local muc = hosts[module.host] and hosts[module.host].modules.muc;
+	if not (muc and muc.live_rooms) then
+		return function () return nil; end;
+	end
+	return muc.live_rooms();
+end
+
+local function snapshot_rooms()
+	local rooms = array();
+	for room in live_rooms() do
+		local destroyed = room.zentrix_events and room.zentrix_events.destroyed;
+		if not is_health_check(room) and not destroyed then
+			local state = room_state(room);
+			local occupants = array();
+			for nick, occupant in room:each_occupant() do
+				local info = state.occupants[nick];
+				if not info then
+					info = identity_at_join({ room = room, occupant = occupant, stanza = occupant:get_presence() });
+					state.occupants[nick] = info;
+				end
+				occupants:push(info);
+			end
+			occupants:sort(function (a, b) return a.nick < b.nick; end);
+			rooms:push({
+				jid = room.jid;
+				name = jid_util.node(room.jid);
+				instance = state.instance;
+				seq = state.seq;
+				occupants = occupants;
+			});
+		end
+	end
+	rooms:sort(function (a, b) return a.jid < b.jid; end);
+	return rooms;
+end
+
+local function count_occupants(rooms)
+	local n = 0;
+	for _, room in ipairs(rooms) do n = n + #room.occupants; end
+	return n;
+end
+
+-- A queue entry carrying the occupancy as of now; its place in the queue is its place in the stream.
+local function snapshot_entry(reason)
+	local id = uuid.generate();
+	local rooms = snapshot_rooms();
+	module:log("info", "Queueing snapshot id=%s (%s): %d room(s), %d occupant(s)",
+		id, reason, #rooms, count_occupants(rooms));
+	return {
+		id = id;
+		type = SNAPSHOT;
+		room = "*";
+		body = json.encode({ id = id, type = SNAPSHOT, ts = now_ms(), rooms = rooms });
+	};
+end
+
+-- Delivery: a FIFO queue with one request in flight -------------------------------------------------
+-- An entry is { id, type, room, body }. The body is encoded once; the signature is made per attempt
+-- so that a long outage does not push the timestamp outside the sidecar's allowed clock skew.
+
+local queue = { first = 1, last = 0 }; -- waiting entries, not counting the one in flight
+local waiting_snapshots = 0;            -- snapshot entries among them
+local in_flight;                        -- the entry being delivered (sent or waiting for a retry)
+local current_attempt;                  -- { request, timer, done } of the running HTTP request
+local retry_timer;
+local retry_delay = RETRY_FIRST_DELAY;
+
+local function queue_length()
+	return queue.last - queue.first + 1;
+end
+
+local function queue_pop()
+	if queue.first > queue.last then return nil; end
+	local entry = queue[queue.first];
+	queue[queue.first] = nil;
+	queue.first = queue.first + 1;
+	if entry.type == SNAPSHOT then waiting_snapshots = waiting_snapshots - 1; end
+	return entry;
+end
+
+local function queue_append(entry)
+	queue.last = queue.last + 1;
+	queue[queue.last] = entry;
+	if entry.type == SNAPSHOT then waiting_snapshots = waiting_snapshots + 1; end
+end
+
+-- A full queue falls back to a snapshot, never to silence: everything waiting (and the new entry) is
+-- dropped and one snapshot, taken now, stands in for it. The entry in flight is kept.
+local function queue_push(entry)
+	if queue_length() < queue_max then
+		queue_append(entry);
+		return;
+	end
+	local dropped, oldest = queue_length() + 1, queue[queue.first];
+	queue = { first = 1, last = 0 };
+	waiting_snapshots = 0;
+	local snapshot = snapshot_entry("after queue overflow");
+	module:log("error", "Event queue full (%d waiting): dropped %d undelivered event(s), oldest id=%s type=%s"
+		.. " room=%s, newest id=%s type=%s room=%s; snapshot id=%s replaces them", queue_max, dropped,
+		oldest.id, oldest.type, oldest.room, entry.id, entry.type, entry.room, snapshot.id);
+	queue_append(snapshot);
+end
+
+local send_next, attempt;
+
+local function sign_headers(body)
+	local timestamp = tostring(os.time());
+	return {
+		["Content-Type"] = "application/json";
+		["X-Zentrix-Timestamp"] = timestamp;
+		["X-Zentrix-Signature"] = "sha256=" .. hmac_hex(timestamp .. "." .. body);
+	};
+end
+
+local function enqueue(entry)
+	queue_push(entry);
+	send_next();
+end
+
+-- Load, reload and the sidecar's X-Zentrix-Want-Snapshot ask for a snapshot; one waiting is enough,
+-- since everything queued after it follows it in the stream.
+local function request_snapshot(reason)
+	if waiting_snapshots > 0 then
+		module:log("debug", "Snapshot (%s) not queued: one is already waiting", reason);
+		return;
+	end
+	enqueue(snapshot_entry(reason));
+end
+
+local function schedule_retry(entry)
+	module:log("debug", "Retrying event id=%s in %gs", entry.id, retry_delay);
+	retry_timer = module:add_timer(retry_delay, function ()
+		retry_timer = nil;
+		attempt(entry);
+	end);
+	retry_delay = math.min(retry_delay * 2, retry_max_delay);
+end
+
+-- Response bodies go into log lines; an HTML error page should not flood the log.
+local function brief(body)
+	body = tostring(body);
+	if #body > 300 then body = body:sub(1, 300) .. "…"; end
+	return body;
+end
+
+local function on_result(entry, body, code, wants_snapshot)
+	if wants_snapshot then
+		if entry.type == SNAPSHOT then
+			-- The answer to a snapshot asking for another would loop; it just got one.
+			module:log("debug", "Ignoring %s on the answer to snapshot id=%s", WANT_SNAPSHOT_HEADER, entry.id);
+		else
+			request_snapshot("requested by the sidecar in its answer to event id=" .. entry.id);
+		end
+	end
+	if code >= 200 and code < 300 then
+		module:log("debug", "Delivered event id=%s type=%s room=%s (%d)", entry.id, entry.type, entry.room, code);
+	elseif code == 0 or code >= 500 then
+		module:log("warn", "Sending event id=%s type=%s room=%s failed (%s: %s); will retry in %gs",
+			entry.id, entry.type, entry.room, code == 0 and "transport error" or ("HTTP " .. code),
+			brief(body), retry_delay);
+		schedule_retry(entry);
+		return;
+	else
+		-- 4xx (and anything else unexpected): retrying cannot help; the sidecar says why.
+		module:log("error", "Sidecar refused event id=%s type=%s room=%s: HTTP %d %s",
+			entry.id, entry.type, entry.room, code, brief(body));
+	end
+	in_flight = nil;
+	retry_delay = RETRY_FIRST_DELAY;
+	send_next();
+end
+
+function attempt(entry)
+	local this = { done = false };
+	current_attempt = this;
+	local function finish(body, code, wants_snapshot)
+		if this.done then return; end
+		this.done = true;
+		current_attempt = nil;
+		if this.timer then this.timer:stop(); end
+		on_result(entry, body, code, wants_snapshot);
+	end
+	this.timer = module:add_timer(request_timeout, function ()
+		if this.done then return; end
+		-- net.http has no timeout of its own; closing the connection ends the request.
+		if this.request then http.destroy_request(this.request); end
+		finish("timed out after " .. request_timeout .. "s", 0);
+	end);
+	local ok, request = pcall(http.request, events_url, {
+		method = "POST";
+		body = entry.body;
+		headers = sign_headers(entry.body);
+		suppress_errors = true;
+	}, function (body, code, response)
+		code = tonumber(code) or 0;
+		local want = code ~= 0 and response and response.headers and response.headers[WANT_SNAPSHOT_HEADER];
+		finish(body, code, want ~= nil and tostring(want):match("^%s*1%s*$") ~= nil);
+	end);
+	if ok then
+		this.request = request;
+	else
+		finish(request, 0); -- e.g. https without LuaSec: keep the queue moving through the retry path
+	end
+end
+
+function send_next()
+	if in_flight then return; end
+	in_flight = queue_pop();
+	if in_flight then
+		attempt(in_flight);
+	end
+end
+
+local function pending_entries()
+	local pending = {};
+	if in_flight then pending[1] = in_flight; end
+	for i = queue.first, queue.last do
+		pending[#pending + 1] = queue[i];
+	end
+	return pending;
+end
+
+-- On a reload (prosodyctl shell "module:reload(...)") the undelivered events move to the new instance,
+-- and a snapshot follows them (Prosody calls restore after running the new module's body).
+function module.save()
+	return { pending = pending_entries() };
+end
+
+function module.restore(saved)
+	local pending = saved and saved.pending or {};
+	for _, entry in ipairs(pending) do
+		queue_push(entry);
+	end
+	if #pending > 0 then
+		module:log("info", "Took over %d undelivered event(s) from before the reload", #pending);
+	end
+	request_snapshot("module reloaded");
+end
+
+function module.unload()
+	if retry_timer then retry_timer:stop(); end
+	if current_attempt then
+		current_attempt.done = true;
+		if current_attempt.timer then current_attempt.timer:stop(); end
+		if current_attempt.request then http.destroy_request(current_attempt.request); end
+	end
+	local pending = #pending_entries();
+	if pending > 0 and not module.reloading then
+		module:log("warn", "Unloading with %d undelivered event(s); they are lost", pending);
+	end
+end
+
+-- Room and occupant events ---------------------------------------------------------------------------
+
 local function emit(room, event_type, occupant_info)
 	local state = room_state(room);
 	state.seq = state.seq + 1;
@@ -299,7 +416,7 @@ local function emit(room, event_type, occupant_info)
 		id = id;
 		type = event_type;
 		seq = state.seq;
-		ts = math.floor(time_now() * 1000);
+		ts = now_ms();
 		room = { jid = room.jid, name = jid_util.node(room.jid), instance = state.instance };
 		occupant = occupant_info;
 	});
@@ -344,9 +461,97 @@ end, 1);
 module:hook("muc-room-destroyed", function (event)
 	local room = event.room;
 	if is_health_check(room) then return; end
+	-- mod_muc forgets the room in a handler of the same priority, in no fixed order: a snapshot taken
+	-- meanwhile (queue overflow) must not list it.
+	room_state(room).destroyed = true;
 	emit(room, "room-destroyed");
 	room.zentrix_events = nil;
 end);
 
-module:log("info", "Forwarding room events to %s (hidden domains: %s; queue max %d; retry max %gs; timeout %gs)",
-	events_url, tostring(hidden_domains), queue_max, retry_max_delay, request_timeout);
+-- Occupancy endpoint: GET <base>/rooms ----------------------------------------------------------------
+-- Hooked on the HTTP server's host-independent event rather than through module:provides("http"):
+-- Prosody routes a provided app by the request's Host header (here the MUC domain), and a sidecar
+-- calling http://127.0.0.1:5280/... would get 404 "Unknown host". The base path follows Prosody's own
+-- http_paths option (component section first, then global), default /zentrix_events.
+
+module:depends("http");
+
+local function configured_base_path()
+	local host_paths = module:get_option("http_paths");
+	local global_paths = module:context("*"):get_option("http_paths");
+	local path = type(host_paths) == "table" and host_paths[module.name]
+		or type(global_paths) == "table" and global_paths[module.name]
+		or "/" .. module.name;
+	return normalize_path((tostring(path):gsub("%$host", module.host)));
+end
+
+local base_path = configured_base_path();
+local rooms_path = (base_path == "/" and "" or base_path) .. "/rooms";
+
+local function json_reply(response, status, body)
+	response.status_code = status;
+	response.headers.content_type = "application/json";
+	response.headers.cache_control = "no-store";
+	return body;
+end
+
+-- The events' HMAC scheme with "GET <path>" (path without the query string) as the payload.
+local function check_signature(headers)
+	local timestamp, signature = headers.x_zentrix_timestamp, headers.x_zentrix_signature;
+	if type(timestamp) ~= "string" or not timestamp:match("^%d+$") or #timestamp > 15 then
+		return false, "missing or malformed X-Zentrix-Timestamp";
+	end
+	local skew = math.abs(os.time() - tonumber(timestamp));
+	if skew > max_clock_skew then
+		return false, ("timestamp %ds away from this clock"):format(skew);
+	end
+	if type(signature) ~= "string" then
+		return false, "missing X-Zentrix-Signature";
+	end
+	if not hashes.equals(signature, "sha256=" .. hmac_hex(timestamp .. ".GET " .. rooms_path)) then
+		return false, "wrong signature";
+	end
+	return true;
+end
+
+module:hook_object_event(http_server, "GET " .. rooms_path, function (event)
+	local request, response = event.request, event.response;
+	local ok, why = check_signature(request.headers);
+	if not ok then
+		module:log("warn", "Refused occupancy request from %s: %s", request.ip, why);
+		return json_reply(response, 401, json.encode({
+			error = "unauthorized";
+			message = "missing or invalid X-Zentrix-Signature";
+		}));
+	end
+	local rooms = snapshot_rooms();
+	module:log("debug", "Occupancy request from %s: %d room(s), %d occupant(s)",
+		request.ip, #rooms, count_occupants(rooms));
+	return json_reply(response, 200, json.encode({ ts = now_ms(), rooms = rooms }));
+end);
+
+local function rooms_urls()
+	local urls = {};
+	local services = portmanager.get_active_services();
+	for _, scheme in ipairs({ "http", "https" }) do
+		for interface, ports in pairs(services:get(scheme) or {}) do
+			for port in pairs(ports) do
+				local address = interface:find(":", 1, true) and ("[" .. interface .. "]") or interface;
+				urls[#urls + 1] = ("%s://%s:%d%s"):format(scheme, address, port, rooms_path);
+			end
+		end
+	end
+	return #urls > 0 and table.concat(urls, ", ") or ("nowhere yet (no http ports) for " .. rooms_path);
+end
+
+-- Start-up ---------------------------------------------------------------------------------------------
+
+-- A fresh load (Prosody start, module:load) tells the sidecar where things stand; on a reload the
+-- snapshot comes from module.restore, behind the events taken over.
+if not module.reloading then
+	request_snapshot("module loaded");
+end
+
+module:log("info", "Forwarding room events to %s (hidden domains: %s; queue max %d; retry max %gs; timeout %gs);"
+	.. " occupancy at %s", events_url, tostring(hidden_domains), queue_max, retry_max_delay, request_timeout,
+	rooms_urls());

@@ -74,6 +74,16 @@ public final class ProsodyServer implements AutoCloseable {
         return httpPort;
     }
 
+    /** {@code http://127.0.0.1:<httpPort><path>}: Prosody's HTTP server, which the events module loads. */
+    public String httpUrl(String path) {
+        return "http://" + LOOPBACK + ":" + httpPort + path;
+    }
+
+    /** The events module's occupancy endpoint (signed {@code GET}), at its default path. */
+    public String roomsUrl() {
+        return httpUrl("/zentrix_events/rooms");
+    }
+
     /** The main VirtualHost, for registered accounts. */
     public String domain() {
         return domain;
@@ -579,9 +589,9 @@ public final class ProsodyServer implements AutoCloseable {
             String[] nameAndHost = user[0].split("@", 2);
             server.register(nameAndHost[0], nameAndHost.length == 2 ? nameAndHost[1] : server.domain(), user[1]);
         }
-        System.out.printf("prosody pid=%d domain=%s guests=%s muc=%s c2s=%s:%d http=%d%nconfig=%s%nlog=%s%n",
+        System.out.printf("prosody pid=%d domain=%s guests=%s muc=%s c2s=%s:%d http=%d%nrooms=%s%nconfig=%s%nlog=%s%n",
                 server.pid(), server.domain(), server.guestDomain(), server.mucDomain(), server.host(),
-                server.c2sPort(), server.httpPort(), server.configFile(), server.logFile());
+                server.c2sPort(), server.httpPort(), server.roomsUrl(), server.configFile(), server.logFile());
         System.out.flush();
         int exit = server.process.waitFor();
         System.exit(exit);
