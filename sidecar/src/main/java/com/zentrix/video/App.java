@@ -22,6 +22,8 @@ import com.zentrix.video.events.EventIntake;
 import com.zentrix.video.events.EventJournal;
 import com.zentrix.video.events.EventParser;
 import com.zentrix.video.events.EventSequencer;
+import com.zentrix.video.events.ProsodySnapshots;
+import com.zentrix.video.ingest.Sweeper;
 import com.zentrix.video.ingest.FinalizeEndpoint;
 import com.zentrix.video.ingest.Ingestor;
 import com.zentrix.video.ingest.MediaProbe;
@@ -66,6 +68,7 @@ public final class App implements AutoCloseable {
     private final ExecutorService io;
     private final ExecutorService stopper;
     private final ExecutorService ingest;
+    private final ScheduledExecutorService maintenance;
     private final Javalin web;
     private final RecordingCoordinator coordinator;
     private final String adminToken;
@@ -87,6 +90,7 @@ public final class App implements AutoCloseable {
         this.io = Executors.newCachedThreadPool(named("jibri-start"));
         this.stopper = Executors.newCachedThreadPool(named("jibri-stop"));
         this.ingest = Executors.newSingleThreadExecutor(named("ingest"));
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(named("maintenance"));
 
         SessionStore sessions = new SessionStore(db.jdbi());
         JibriControl jibri = new HttpJibriPool(config.jibri(), config.jitsiBaseUrl(), json);
@@ -96,8 +100,11 @@ public final class App implements AutoCloseable {
                 config.jibri().retryInitialDelay(), config.jibri().retryMaxDelay());
         this.journal = new EventJournal(db.jdbi(), clock);
         EventSequencer sequencer = new EventSequencer(loop, config.prosody().reorderWindow(), coordinator::onEvent);
-        EventIntake intake = new EventIntake(new Signatures(config.prosody().secret(), config.security().maxClockSkew()),
-                new EventParser(json), journal, sequencer, config.prosody().maxEventBytes(), clock);
+        Signatures prosodySignatures = new Signatures(config.prosody().secret(), config.security().maxClockSkew());
+        EventParser parser = new EventParser(json);
+        EventIntake intake = new EventIntake(prosodySignatures, parser, journal, sequencer, config.prosody().maxEventBytes(),
+                config.prosody().maxSnapshotBytes(), clock);
+        intake.onSnapshot(coordinator::reconcile);
         JibriWebhooks webhooks = new JibriWebhooks(json, coordinator, config.jibri().webhookAllowed());
         Ingestor ingestor = new Ingestor(db.jdbi(), config.archiveDir(), new MediaProbe("ffprobe"), sessions, json, ingest,
                 clock, config.timeZone());
@@ -160,6 +167,32 @@ public final class App implements AutoCloseable {
         long every = Math.max(1, Math.min(30, config.finalizeHook().timeout().toSeconds() / 4));
         loop.scheduleWithFixedDelay(() -> coordinator.expireMissingFinalizes(config.finalizeHook().timeout()),
                 every, every, TimeUnit.SECONDS);
+
+        // Nothing lost: running sessions are taken back, then put right against Prosody's occupancy,
+        // Jibri's busy state and the recordings directory, at start and periodically.
+        try {
+            coordinator.adoptOpenSessions(config.recording().gracePeriod().plus(config.recording().restartWait()));
+        } catch (Exception e) {
+            throw new IllegalStateException("could not take back the running sessions", e);
+        }
+        Sweeper sweeper = new Sweeper(config.jibri().recordingsDir(), ingestor, db.jdbi(), clock, config.finalizeHook().sweepAfter());
+        long sweepMs = config.finalizeHook().sweepInterval().toMillis();
+        maintenance.scheduleWithFixedDelay(guard("sweep", () -> {
+            ingestor.retryFailed();
+            sweeper.sweep();
+        }), sweepMs, sweepMs, TimeUnit.MILLISECONDS);
+        if (!config.prosody().snapshotUrl().isBlank()) {
+            ProsodySnapshots snapshots = new ProsodySnapshots(config.prosody().snapshotUrl(), prosodySignatures, parser, clock);
+            long reconcileMs = config.prosody().reconcileInterval().toMillis();
+            maintenance.scheduleWithFixedDelay(guard("reconcile", () -> {
+                snapshots.fetch().ifPresent(s -> sequencer.resyncAll(s, coordinator::reconcile));
+                coordinator.checkRecorders();
+            }), 0, reconcileMs, TimeUnit.MILLISECONDS);
+        } else {
+            long reconcileMs = config.prosody().reconcileInterval().toMillis();
+            maintenance.scheduleWithFixedDelay(guard("recorder check", coordinator::checkRecorders), reconcileMs, reconcileMs,
+                    TimeUnit.MILLISECONDS);
+        }
     }
 
     /** API paths that authenticate themselves (signatures, login forms) or need none (health). */
@@ -208,6 +241,17 @@ public final class App implements AutoCloseable {
         }
     }
 
+    /** A periodic task whose failure is logged and does not stop the schedule. */
+    private static Runnable guard(String what, Runnable r) {
+        return () -> {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                log.error("{} failed", what, e);
+            }
+        };
+    }
+
     private static ThreadFactory named(String name) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
@@ -225,6 +269,7 @@ public final class App implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        maintenance.shutdownNow();
         loop.shutdownNow();
         io.shutdownNow();
         stopper.shutdownNow();

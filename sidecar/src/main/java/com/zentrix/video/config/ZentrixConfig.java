@@ -48,9 +48,10 @@ public record ZentrixConfig(
 
     public record Media(boolean xAccelRedirect, String xAccelPrefix) {}
 
-    public record Prosody(String secret, int maxEventBytes, Duration reorderWindow) {}
+    public record Prosody(String secret, int maxEventBytes, Duration reorderWindow, String snapshotUrl,
+            Duration reconcileInterval, int maxSnapshotBytes) {}
 
-    public record Finalize(String secret, long maxUploadBytes, Duration timeout) {}
+    public record Finalize(String secret, long maxUploadBytes, Duration timeout, Duration sweepInterval, Duration sweepAfter) {}
 
     public record CallLogin(String domain, String username, String password) {}
 
@@ -71,7 +72,7 @@ public record ZentrixConfig(
             Set<String> staffAccounts,
             Set<String> ignoredDomains) {}
 
-    public record Recording(Duration gracePeriod, Duration maxLength) {}
+    public record Recording(Duration gracePeriod, Duration maxLength, Duration restartWait) {}
 
     /** Loads reference.conf, overridden by the given file (when not null) and the environment. */
     public static ZentrixConfig load(Path file) {
@@ -110,9 +111,11 @@ public record ZentrixConfig(
                                     c.getBoolean("auth.jwt.auto-create-operators"))),
                     new Media(c.getBoolean("media.x-accel-redirect"), c.getString("media.x-accel-prefix")),
                     new Prosody(c.getString("prosody.secret"), c.getInt("prosody.max-event-bytes"),
-                            c.getDuration("prosody.reorder-window")),
+                            c.getDuration("prosody.reorder-window"), c.getString("prosody.snapshot-url"),
+                            c.getDuration("prosody.reconcile-interval"), c.getInt("prosody.max-snapshot-bytes")),
                     new Finalize(c.getString("finalize.secret"), c.getLong("finalize.max-upload-bytes"),
-                            c.getDuration("finalize.timeout")),
+                            c.getDuration("finalize.timeout"), c.getDuration("finalize.sweep-interval"),
+                            c.getDuration("finalize.sweep-after")),
                     new Jibri(jibri.getString("mode"), List.copyOf(jibri.getStringList("base-urls")),
                             Path.of(jibri.getString("recordings-dir")), jibri.getDuration("request-timeout"),
                             jibri.getDuration("stop-timeout"),
@@ -123,7 +126,8 @@ public record ZentrixConfig(
                     c.getString("jitsi.base-url"),
                     new Occupants(lower(occ.getStringList("staff-domains")), occ.getBoolean("staff-jwt-moderators"),
                             lower(occ.getStringList("staff-accounts")), lower(occ.getStringList("ignored-domains"))),
-                    new Recording(c.getDuration("recording.grace-period"), c.getDuration("recording.max-length")),
+                    new Recording(c.getDuration("recording.grace-period"), c.getDuration("recording.max-length"),
+                            c.getDuration("recording.restart-wait")),
                     ZoneId.of(c.getString("time-zone")));
             cfg.validate();
             return cfg;

@@ -23,37 +23,55 @@ public final class EventIntake {
     private final EventParser parser;
     private final EventJournal journal;
     private final EventSequencer sequencer;
+    private volatile java.util.function.Consumer<Snapshot> snapshots = s -> { };
     private final int maxBytes;
+    private final int maxSnapshotBytes;
     private final Clock clock;
 
     public EventIntake(Signatures signatures, EventParser parser, EventJournal journal, EventSequencer sequencer,
-            int maxBytes, Clock clock) {
+            int maxBytes, int maxSnapshotBytes, Clock clock) {
         this.signatures = signatures;
         this.parser = parser;
         this.journal = journal;
         this.sequencer = sequencer;
         this.maxBytes = maxBytes;
+        this.maxSnapshotBytes = maxSnapshotBytes;
         this.clock = clock;
     }
 
+    /** Where snapshots go once journaled (the recording coordinator's reconciliation). */
+    public void onSnapshot(java.util.function.Consumer<Snapshot> consumer) {
+        this.snapshots = consumer;
+    }
+
     public void handle(Context ctx) throws Exception {
-        byte[] body = Bodies.readLimited(ctx, maxBytes);
+        byte[] body = Bodies.readLimited(ctx, Math.max(maxBytes, maxSnapshotBytes));
         signatures.verify(ctx.header(Signatures.TIMESTAMP_HEADER), ctx.header(Signatures.SIGNATURE_HEADER), body,
                 clock.instant());
-        RoomEvent event = parser.parse(body);
+        Object parsed = parser.parseAny(body);
+        if (parsed instanceof RoomEvent && body.length > maxBytes) {
+            throw ApiException.tooLarge("event of " + body.length + " bytes exceeds the limit of " + maxBytes);
+        }
+        EventJournal.Entry entry = parsed instanceof Snapshot s ? EventJournal.Entry.of(s) : EventJournal.Entry.of((RoomEvent) parsed);
         boolean fresh;
         try {
-            fresh = journal.append(event).get(10, TimeUnit.SECONDS);
+            fresh = journal.append(entry).get(10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            log.error("event {} room={} could not be journaled: {}", event.id(), event.room().jid(), e.toString());
+            log.error("event {} room={} could not be journaled: {}", entry.id(), entry.roomJid(), e.toString());
             throw new ApiException(503, "unavailable", "the event could not be stored; retry later");
         }
+        if (sequencer.takeGapSeen()) ctx.header("X-Zentrix-Want-Snapshot", "1");
         if (!fresh) {
-            log.debug("duplicate event {} room={} ignored", event.id(), event.room().jid());
+            log.debug("duplicate event {} room={} ignored", entry.id(), entry.roomJid());
             ctx.status(200).json(Map.of("duplicate", true));
             return;
         }
-        sequencer.submit(event);
+        if (parsed instanceof Snapshot s) {
+            log.info("occupancy snapshot {} received: {} rooms", s.id(), s.rooms().size());
+            sequencer.resyncAll(s, snapshots);
+        } else {
+            sequencer.submit((RoomEvent) parsed);
+        }
         ctx.status(202).json(Map.of("accepted", true));
     }
 }

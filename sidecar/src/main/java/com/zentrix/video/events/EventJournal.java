@@ -21,7 +21,18 @@ public final class EventJournal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventJournal.class);
     private static final int MAX_BATCH = 512;
 
-    private record Pending(RoomEvent event, CompletableFuture<Boolean> done) {}
+    /** One row of the journal: a room event, or a snapshot (room '*', seq 0). */
+    public record Entry(String id, String roomJid, String instance, long seq, String type, long tsMs, String body) {
+        public static Entry of(RoomEvent e) {
+            return new Entry(e.id(), e.room().jid(), e.room().instance(), e.seq(), e.type().wire(), e.ts().toEpochMilli(), e.body());
+        }
+
+        public static Entry of(Snapshot s) {
+            return new Entry(s.id(), "*", "*", 0, "snapshot", s.ts().toEpochMilli(), s.body());
+        }
+    }
+
+    private record Pending(Entry event, CompletableFuture<Boolean> done) {}
 
     private final Jdbi jdbi;
     private final Clock clock;
@@ -38,7 +49,7 @@ public final class EventJournal implements AutoCloseable {
     }
 
     /** Completes with true once the event is committed, false when its id was already journaled. */
-    public CompletableFuture<Boolean> append(RoomEvent event) {
+    public CompletableFuture<Boolean> append(Entry event) {
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         if (!running) {
             done.completeExceptionally(new IllegalStateException("event journal is closed"));
@@ -74,9 +85,9 @@ public final class EventJournal implements AutoCloseable {
                         + "(id, room_jid, room_instance, seq, type, ts_ms, received_ms, body) "
                         + "VALUES (:id, :room, :instance, :seq, :type, :ts, :received, :body)");
                 for (Pending p : batch) {
-                    RoomEvent e = p.event();
-                    pb.bind("id", e.id()).bind("room", e.room().jid()).bind("instance", e.room().instance())
-                            .bind("seq", e.seq()).bind("type", e.type().wire()).bind("ts", e.ts().toEpochMilli())
+                    Entry e = p.event();
+                    pb.bind("id", e.id()).bind("room", e.roomJid()).bind("instance", e.instance())
+                            .bind("seq", e.seq()).bind("type", e.type()).bind("ts", e.tsMs())
                             .bind("received", now).bind("body", e.body()).add();
                 }
                 return pb.execute();

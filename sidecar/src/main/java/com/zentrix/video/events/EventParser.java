@@ -18,7 +18,51 @@ public final class EventParser {
         this.json = json;
     }
 
+    /** A room event or a snapshot, whichever the body is. */
+    public Object parseAny(byte[] body) {
+        JsonNode root = tree(body);
+        if ("snapshot".equals(root.path("type").asText())) return snapshot(root, body);
+        return event(root, body);
+    }
+
     public RoomEvent parse(byte[] body) {
+        return event(tree(body), body);
+    }
+
+    /** A snapshot as the module's GET endpoint or snapshot event carries it. */
+    public Snapshot parseSnapshot(byte[] body) {
+        return snapshot(tree(body), body);
+    }
+
+    private Snapshot snapshot(JsonNode root, byte[] body) {
+        String id = root.hasNonNull("id") ? text(root, "id", true) : "fetched-" + java.util.UUID.randomUUID();
+        if (!ID.matcher(id).matches()) throw bad("field 'id' must be 1-100 characters of [A-Za-z0-9._:-]");
+        long tsMs = positiveLong(root, "ts");
+        JsonNode rooms = root.get("rooms");
+        if (rooms == null || !(rooms.isArray() || (rooms.isObject() && rooms.isEmpty()))) {
+            throw bad("field 'rooms' must be a list"); // Prosody's util.json encodes an empty list as {}
+        }
+        java.util.List<Snapshot.RoomSnapshot> out = new java.util.ArrayList<>();
+        int i = 0;
+        for (JsonNode r : rooms) {
+            String at = "rooms[" + i++ + "]";
+            if (!r.isObject()) throw bad("field '" + at + "' must be an object");
+            String jid = text(r, at + ".jid", "jid", true);
+            if (!jid.contains("@") || jid.contains("/")) throw bad("field '" + at + ".jid' is not a bare room JID");
+            RoomEvent.Room room = new RoomEvent.Room(jid.toLowerCase(java.util.Locale.ROOT), text(r, at + ".name", "name", true),
+                    text(r, at + ".instance", "instance", true));
+            JsonNode seqNode = r.get("seq");
+            long seq = seqNode != null && seqNode.canConvertToLong() ? Math.max(0, seqNode.asLong()) : 0;
+            java.util.List<RoomEvent.Occupant> occupants = new java.util.ArrayList<>();
+            JsonNode occ = r.get("occupants");
+            if (occ != null && occ.isArray()) for (JsonNode o : occ) occupants.add(occupant(o));
+            out.add(new Snapshot.RoomSnapshot(room, seq, occupants));
+        }
+        return new Snapshot(id, Instant.ofEpochMilli(tsMs), out, new String(body, StandardCharsets.UTF_8));
+    }
+
+    private JsonNode tree(byte[] body) {
+        if (body.length == 0) throw bad("body is empty");
         JsonNode root;
         try {
             root = json.readTree(body);
@@ -28,7 +72,10 @@ public final class EventParser {
             throw bad("body could not be read as JSON");
         }
         if (root == null || !root.isObject()) throw bad("body must be a JSON object");
+        return root;
+    }
 
+    private RoomEvent event(JsonNode root, byte[] body) {
         String id = text(root, "id", true);
         if (!ID.matcher(id).matches()) throw bad("field 'id' must be 1-100 characters of [A-Za-z0-9._:-]");
         String typeText = text(root, "type", true);

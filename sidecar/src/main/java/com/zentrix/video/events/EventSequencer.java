@@ -24,6 +24,7 @@ public final class EventSequencer {
     private final Duration window;
     private final Consumer<RoomEvent> consumer;
     private final Map<String, Stream> streams = new HashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean gapSeen = new java.util.concurrent.atomic.AtomicBoolean();
 
     private static final class Stream {
         long next = 1;
@@ -79,6 +80,7 @@ public final class EventSequencer {
         log.warn("event gap room={} seq {}..{} missing after {} ms; moving on", e.room().jid(), s.next, first - 1,
                 window.toMillis());
         s.next = first;
+        gapSeen.set(true);
         drain(instance, s);
     }
 
@@ -89,6 +91,40 @@ public final class EventSequencer {
         } catch (RuntimeException ex) {
             log.error("handling event {} of room {} failed", e.id(), e.room().jid(), ex);
         }
+    }
+
+    /**
+     * A snapshot says where each room's sequence stands: events up to lastSeq are contained in it,
+     * so waiting for them stops; later ones continue the sequence. Runs on the loop.
+     */
+    private void resync(String instance, long lastSeq) {
+        Stream s = streams.computeIfAbsent(instance, k -> new Stream());
+        if (lastSeq + 1 > s.next) {
+            s.next = lastSeq + 1;
+            s.waiting.headMap(s.next).clear();
+        }
+    }
+
+    /** Applies a snapshot on the loop: resyncs every room it lists, then hands it on. Call from any thread. */
+    public void resyncAll(Snapshot snapshot, Consumer<Snapshot> then) {
+        loop.execute(() -> {
+            try {
+                for (Snapshot.RoomSnapshot r : snapshot.rooms()) resync(r.room().instance(), r.seq());
+                then.accept(snapshot);
+                // Events that came after the snapshot, and were waiting for older ones, go on now.
+                for (Snapshot.RoomSnapshot r : snapshot.rooms()) {
+                    Stream st = streams.get(r.room().instance());
+                    if (st != null) drain(r.room().instance(), st);
+                }
+            } catch (RuntimeException e) {
+                log.error("applying snapshot {} failed", snapshot.id(), e);
+            }
+        });
+    }
+
+    /** True once since the last call if a gap was skipped: the caller asks Prosody for a snapshot. */
+    public boolean takeGapSeen() {
+        return gapSeen.getAndSet(false);
     }
 
     /** Room instances with state held here (for tests and metrics). */

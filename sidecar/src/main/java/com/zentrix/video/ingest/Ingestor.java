@@ -110,6 +110,14 @@ public final class Ingestor {
         return ids.size();
     }
 
+    /** Tries the failed hand-overs again (a full disk, a locked file): they succeed once the cause is gone. */
+    public int retryFailed() {
+        List<Long> ids = jdbi.withHandle(h -> h.createQuery("SELECT id FROM handovers WHERE state = 'failed' ORDER BY id")
+                .mapTo(Long.class).list());
+        ids.forEach(id -> executor.execute(() -> ingest(id)));
+        return ids.size();
+    }
+
     void ingest(long handoverId) {
         var row = jdbi.withHandle(h -> h.createQuery("SELECT dir_name, source_path, state FROM handovers WHERE id = :id")
                 .bind("id", handoverId).mapToMap().findOne()).orElse(null);

@@ -20,6 +20,9 @@ public interface JibriControl {
     /** Asks a recorder to record the room into a folder named after jibriSessionId. */
     StartResult start(String jibriSessionId, String roomName);
 
+    /** Whether the recorder at jibriUrl is busy now; null when it cannot be reached. */
+    Boolean busy(String jibriUrl);
+
     /** Asks the recorder at jibriUrl to stop; returns once it has (finalize included). */
     void stop(String jibriUrl, String jibriSessionId) throws Exception;
 }

@@ -1,6 +1,7 @@
 package com.zentrix.video.recording;
 
 import com.zentrix.video.events.RoomEvent;
+import com.zentrix.video.events.Snapshot;
 import com.zentrix.video.jibri.JibriControl;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -52,6 +53,10 @@ public final class RecordingCoordinator {
         ScheduledFuture<?> wake;
         ScheduledFuture<?> retry;
         Duration retryDelay;
+        /** The newest event applied: a snapshot older than it must not undo it. */
+        String instance;
+        long lastSeq;
+        long lastEventTs;
 
         Room(String jid, String name) {
             this.jid = jid;
@@ -98,6 +103,10 @@ public final class RecordingCoordinator {
     public void onEvent(RoomEvent e) {
         Room room = rooms.computeIfAbsent(e.room().jid(), jid -> new Room(jid, e.room().name()));
         room.name = e.room().name();
+        if (!e.room().instance().equals(room.instance)) room.lastSeq = 0;
+        room.instance = e.room().instance();
+        room.lastSeq = Math.max(room.lastSeq, e.seq());
+        room.lastEventTs = Math.max(room.lastEventTs, e.ts().toEpochMilli());
         withRoomContext(room, () -> {
             switch (e.type()) {
                 case ROOM_CREATED -> log.debug("room created room={}", room.name);
@@ -331,6 +340,134 @@ public final class RecordingCoordinator {
             for (long id : late) {
                 log.warn("finalize never arrived session={} after={}s", id, timeout.toSeconds());
                 store.finalizeTimedOut(id, now);
+            }
+        });
+    }
+
+    /**
+     * After a restart: takes back the sessions that were running. Each resumes in a grace period (who
+     * is present is unknown until Prosody's snapshot says); a recorder that is no longer busy has
+     * stopped while we were away. Runs before any event is taken in.
+     */
+    public void adoptOpenSessions(Duration waitForSnapshot) throws Exception {
+        loop.submit(guarded(() -> {
+            Instant now = clock.instant();
+            for (SessionStore.OpenSession o : store.openSessions()) {
+                Room room = rooms.computeIfAbsent(o.roomJid(), jid -> new Room(jid, o.roomName()));
+                room.sessionId = o.id();
+                room.attempts = o.attempts();
+                room.retryDelay = retryInitial;
+                room.state = new RoomState(Map.of(), RoomState.Phase.GRACE, Instant.ofEpochMilli(o.startedMs()),
+                        now.plus(waitForSnapshot), "sidecar-restarted");
+                withRoomContext(room, () -> {
+                    MDC.put("session", Long.toString(o.id()));
+                    log.info("adopted session after restart room={} session={} recorder={}", room.name, o.id(),
+                            o.live() == null ? "none" : o.live().jibriUrl());
+                    if (o.live() != null) {
+                        Attempt a = new Attempt(o.id(), o.live().id(), o.live().jibriSessionId());
+                        a.jibriUrl = o.live().jibriUrl();
+                        room.attempt = a;
+                        if (a.jibriUrl == null) {
+                            // The start was under way when we stopped: whether Jibri took it is unknown.
+                            recorderGone(room, a, "the sidecar restarted while this recorder was starting");
+                        } else {
+                            checkRecorder(room, a, "stopped while the sidecar was down");
+                        }
+                    }
+                    reschedule(room, new RecordingPolicy.Outcome(room.state, List.of()).wakeAt(policy.maxLength()));
+                });
+            }
+        })).get(30, TimeUnit.SECONDS);
+    }
+
+    /** Asks the recorder whether it is still busy; if not, it stopped without telling us. */
+    private void checkRecorder(Room room, Attempt a, String why) {
+        String url = a.jibriUrl;
+        io.execute(() -> {
+            Boolean busy = jibri.busy(url);
+            onLoop(() -> withRoomContext(room, () -> {
+                if (Boolean.FALSE.equals(busy) && room.attempt == a && !a.stopRequested) recorderGone(room, a, why);
+            }));
+        });
+    }
+
+    private void recorderGone(Room room, Attempt a, String why) {
+        long now = clock.millis();
+        MDC.put("session", Long.toString(a.sessionId));
+        a.over = true;
+        room.attempt = null;
+        if (a.jibriUrl == null) store.recordingFailed(a.recordingId, why, now);
+        else store.recordingStopped(a.recordingId, now); // its files may still come (finalize or sweeper)
+        store.setStatus(a.sessionId, "technical_error", "recorder " + why, now);
+        log.warn("recorder gone room={} session={} reason={}", room.name, a.sessionId, why);
+        scheduleRetry(room);
+    }
+
+    /**
+     * Makes the rooms match Prosody's snapshot: whoever is missing has left, whoever is new has joined,
+     * rooms not listed are gone. The policy decides as if those events had arrived. Runs on the loop
+     * (the sequencer calls it there).
+     */
+    public void reconcile(Snapshot snapshot) {
+        Map<String, Snapshot.RoomSnapshot> listed = new HashMap<>();
+        for (Snapshot.RoomSnapshot r : snapshot.rooms()) listed.put(r.room().jid(), r);
+        int changes = 0;
+        long snapTs = snapshot.ts().toEpochMilli();
+        for (Room room : List.copyOf(rooms.values())) {
+            if (listed.containsKey(room.jid)) continue;
+            if (room.lastEventTs > snapTs) continue; // events newer than the snapshot already speak for it
+            if (room.state.present().isEmpty() && room.sessionId == null) {
+                rooms.remove(room.jid);
+                continue;
+            }
+            changes++;
+            withRoomContext(room, () -> {
+                log.info("reconcile: room gone room={} session={}", room.name, room.sessionId);
+                apply(room, new RecordingPolicy.Input.Destroyed());
+                if (room.wake != null) room.wake.cancel(false);
+                if (room.retry != null) room.retry.cancel(false);
+                rooms.remove(room.jid);
+            });
+        }
+        for (Snapshot.RoomSnapshot r : snapshot.rooms()) {
+            Room known = rooms.get(r.room().jid());
+            if (known != null && (r.room().instance().equals(known.instance) ? known.lastSeq > r.seq() : known.lastEventTs > snapTs)) {
+                continue; // we have applied events this snapshot does not contain yet
+            }
+            Room room = rooms.computeIfAbsent(r.room().jid(), jid -> new Room(jid, r.room().name()));
+            room.name = r.room().name();
+            room.instance = r.room().instance();
+            room.lastSeq = Math.max(room.lastSeq, r.seq());
+            Map<String, Participant> want = new java.util.LinkedHashMap<>();
+            for (var o : r.occupants()) classifier.classify(o).ifPresent(p -> want.put(p.nick(), p));
+            for (String nick : List.copyOf(room.state.present().keySet())) {
+                if (want.containsKey(nick)) continue;
+                changes++;
+                withRoomContext(room, () -> {
+                    log.info("reconcile: left while unseen room={} nick={}", room.name, nick);
+                    apply(room, new RecordingPolicy.Input.Left(nick));
+                });
+            }
+            for (Participant p : want.values()) {
+                if (room.state.present().containsKey(p.nick())) continue;
+                changes++;
+                withRoomContext(room, () -> {
+                    log.info("reconcile: present room={} {} nick={} jid={}", room.name, p.isStaff() ? "operator" : "client",
+                            p.nick(), p.jid());
+                    apply(room, new RecordingPolicy.Input.Joined(p));
+                });
+            }
+            if (room.state.present().isEmpty() && room.sessionId == null) rooms.remove(room.jid);
+        }
+        log.info("reconciled with snapshot {}: {} rooms listed, {} changes", snapshot.id(), snapshot.rooms().size(), changes);
+    }
+
+    /** Recorders we believe are recording but that say they are idle have stopped without a word. */
+    public void checkRecorders() {
+        onLoop(() -> {
+            for (Room room : rooms.values()) {
+                Attempt a = room.attempt;
+                if (a != null && a.jibriUrl != null && !a.stopRequested) checkRecorder(room, a, "stopped without reporting it");
             }
         });
     }

@@ -146,6 +146,28 @@ public final class SessionStore {
         });
     }
 
+    /** A session that was running when the sidecar stopped, with its live recorder attempt if any. */
+    public record OpenSession(long id, String roomJid, String roomName, long startedMs, int attempts, RecordingRow live) {}
+
+    public List<OpenSession> openSessions() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT s.id, s.room_jid, s.room_name, s.started_ms, "
+                        + "(SELECT count(*) FROM recordings r WHERE r.session_id = s.id) AS attempts, "
+                        + "(SELECT max(r.id) FROM recordings r WHERE r.session_id = s.id AND r.status IN ('requested', 'recording')) AS live "
+                        + "FROM sessions s WHERE s.ended_ms IS NULL AND s.status IN ('starting', 'recording', 'technical_error') ORDER BY s.id")
+                .map((rs, ctx) -> {
+                    long live = rs.getLong(6);
+                    boolean hasLive = !rs.wasNull();
+                    return new OpenSession(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getInt(5),
+                            hasLive ? recordingById(h, live) : null);
+                }).list());
+    }
+
+    private static RecordingRow recordingById(Handle h, long id) {
+        return h.createQuery("SELECT id, session_id, jibri_session_id, jibri_url, status, started_ms, stopped_ms FROM recordings WHERE id = :id")
+                .bind("id", id).map((rs, ctx) -> new RecordingRow(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), nullableLong(rs, 6), nullableLong(rs, 7))).one();
+    }
+
     public Optional<RecordingRow> recordingByJibriId(String jibriSessionId) {
         return jdbi.withHandle(h -> h.createQuery("SELECT id, session_id, jibri_session_id, jibri_url, status, started_ms, stopped_ms "
                         + "FROM recordings WHERE jibri_session_id = :j")

@@ -37,6 +37,9 @@ public final class Database implements AutoCloseable {
         sqlite.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         sqlite.enforceForeignKeys(true);
         sqlite.setBusyTimeout(10_000);
+        // Write transactions take the write lock up front: a deferred one that reads, then writes,
+        // fails with SQLITE_BUSY at once (no busy wait) when another connection wrote in between.
+        sqlite.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
         SQLiteDataSource sqliteDs = new SQLiteDataSource(sqlite);
         sqliteDs.setUrl("jdbc:sqlite:" + path.toAbsolutePath());
 

@@ -17,6 +17,12 @@ public final class Flow implements AutoCloseable {
     public final XmppClients xmpp;
 
     public Flow(Path dir, int jibriCount, String... extraJibriUrls) throws Exception {
+        this(dir, b -> b, jibriCount, extraJibriUrls);
+    }
+
+    /** With extra sidecar settings (timeouts, sweeper) applied to the fixture's builder. */
+    public Flow(Path dir, java.util.function.UnaryOperator<Sidecar.Builder> settings, int jibriCount, String... extraJibriUrls)
+            throws Exception {
         int port = Sidecar.freePort();
         String sidecarUrl = Sidecar.baseUrl(port);
         Path recordings = dir.resolve("jibri-recordings");
@@ -33,9 +39,11 @@ public final class Flow implements AutoCloseable {
             urls[i] = jibris[i].baseUrl();
         }
         System.arraycopy(extraJibriUrls, 0, urls, jibriCount, extraJibriUrls.length);
-        sidecar = Sidecar.builder(dir).port(port).jibris(urls).start();
+        int prosodyHttp = Sidecar.freePort();
+        sidecar = settings.apply(Sidecar.builder(dir).port(port).jibris(urls)
+                .set("zentrix.prosody.snapshot-url", "http://127.0.0.1:" + prosodyHttp + "/zentrix_events/rooms")).start();
         prosody = ProsodyServer.builder().eventsUrl(sidecar.eventsUrl()).eventsSecret(Sidecar.PROSODY_SECRET)
-                .recorderHost(true).start();
+                .httpPort(prosodyHttp).recorderHost(true).start();
         prosody.register("olena", "olena-pass");
         prosody.register("taras", "taras-pass");
         xmpp = new XmppClients(prosody);

@@ -27,6 +27,26 @@ public final class Media {
         return file;
     }
 
+    /** The video stream's duration, counted from its frames by ffprobe (not the container's header). */
+    public static double videoStreamSeconds(Path file) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(List.of("ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
+                "-show_entries", "stream=nb_read_packets,r_frame_rate", "-of", "default=noprint_wrappers=1", file.toString()))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor(60, TimeUnit.SECONDS);
+        long packets = 0;
+        double rate = 0;
+        for (String line : out.split("\\R")) {
+            if (line.startsWith("nb_read_packets=")) packets = Long.parseLong(line.substring(16).strip());
+            if (line.startsWith("r_frame_rate=")) {
+                String[] f = line.substring(13).strip().split("/");
+                rate = Double.parseDouble(f[0]) / (f.length > 1 ? Double.parseDouble(f[1]) : 1);
+            }
+        }
+        if (rate <= 0) throw new IOException("ffprobe gave no frame rate: " + out);
+        return packets / rate;
+    }
+
     public static String sha256(Path f) throws IOException {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");

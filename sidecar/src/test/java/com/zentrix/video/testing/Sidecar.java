@@ -69,6 +69,7 @@ public final class Sidecar implements AutoCloseable {
             set("zentrix.recording.grace-period", "2 s");
             set("zentrix.jibri.retry-initial-delay", "500 ms");
             set("zentrix.jibri.retry-max-delay", "2 s");
+            set("zentrix.prosody.snapshot-url", "");
         }
 
         public Builder set(String key, Object value) {
@@ -83,6 +84,18 @@ public final class Sidecar implements AutoCloseable {
 
         public Builder jibris(String... baseUrls) {
             return set("zentrix.jibri.base-urls", List.of(baseUrls));
+        }
+
+        /** The settings as a HOCON file, for running the real jar as its own process. */
+        public Path writeConfig(Path file) {
+            try {
+                Files.createDirectories(dir.resolve("jibri-recordings"));
+                var cfg = ConfigFactory.parseMap(settings);
+                Files.writeString(file, cfg.root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)));
+                return file;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
 
         public Sidecar start() {

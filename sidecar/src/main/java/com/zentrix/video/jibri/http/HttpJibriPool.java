@@ -107,6 +107,21 @@ public final class HttpJibriPool implements JibriControl {
     }
 
     @Override
+    public Boolean busy(String jibriUrl) {
+        try {
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(jibriUrl + "/health"))
+                    .timeout(config.requestTimeout()).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (health.statusCode() != 200) return null;
+            return !"IDLE".equals(json.readTree(health.body()).path("status").path("busyStatus").asText(""));
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    @Override
     public void stop(String jibriUrl, String jibriSessionId) throws Exception {
         HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(jibriUrl + "/stopService"))
                 .timeout(config.stopTimeout()).POST(HttpRequest.BodyPublishers.noBody()).build(),

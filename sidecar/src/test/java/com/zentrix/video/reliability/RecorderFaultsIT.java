@@ -1,0 +1,115 @@
+package com.zentrix.video.reliability;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.zentrix.video.testing.Flow;
+import com.zentrix.video.testing.JibriStandIn;
+import com.zentrix.video.testing.XmppClients;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Recorder faults with real Prosody, clients, stand-ins and files: what the session shows, and how it recovers. */
+class RecorderFaultsIT {
+    @TempDir static Path dir;
+    static Flow flow;
+
+    @BeforeAll
+    static void start() throws Exception {
+        flow = new Flow(dir, b -> b.set("zentrix.finalize.timeout", "2 s").set("zentrix.finalize.sweep-after", "6 s")
+                .set("zentrix.finalize.sweep-interval", "1 s"), 2);
+    }
+
+    @AfterAll
+    static void stop() {
+        flow.close();
+    }
+
+    @AfterEach
+    void heal() throws InterruptedException {
+        for (JibriStandIn j : flow.jibris) {
+            j.skipFinalize(false).failStart500(false).dieMidRecordingAfter(null);
+            j.awaitIdle(Duration.ofSeconds(20));
+        }
+    }
+
+    static List<Map<String, Object>> sessions(String room) {
+        return flow.sidecar.db().withHandle(h -> h.createQuery("SELECT * FROM sessions WHERE room_name = :r ORDER BY id")
+                .bind("r", room).mapToMap().list());
+    }
+
+    static Map<String, Object> awaitStatus(String room, String status, Duration within) {
+        await().atMost(within).until(() -> {
+            List<Map<String, Object>> s = sessions(room);
+            return !s.isEmpty() && status.equals(s.get(s.size() - 1).get("status"));
+        });
+        return sessions(room).get(sessions(room).size() - 1);
+    }
+
+    static void conversation(String room, Duration talk) throws Exception {
+        try (XmppClients.Client op = flow.xmpp.user("olena", "olena-pass"); XmppClients.Client guest = flow.xmpp.guest()) {
+            op.join(flow.room(room), "olena", "Олена");
+            guest.join(flow.room(room), "c", "Клієнт");
+            awaitStatus(room, "recording", Duration.ofSeconds(15));
+            Thread.sleep(talk.toMillis());
+        }
+    }
+
+    @Test
+    void aFinalizeThatNeverComesIsATechnicalErrorUntilTheSweeperCompletesIt() throws Exception {
+        for (JibriStandIn j : flow.jibris) j.skipFinalize(true);
+        conversation("lost-finalize", Duration.ofSeconds(2));
+        Map<String, Object> s = awaitStatus("lost-finalize", "technical_error", Duration.ofSeconds(30));
+        long id = ((Number) s.get("id")).longValue();
+        // The sweeper finds the folder Jibri left (metadata.json written, finalize never ran) and completes it.
+        awaitStatus("lost-finalize", "ok", Duration.ofSeconds(30));
+        List<String> history = flow.sidecar.db().withHandle(h -> h.createQuery(
+                "SELECT coalesce(reason, status) FROM session_history WHERE session_id = :s ORDER BY id").bind("s", id).mapTo(String.class).list());
+        assertTrue(history.stream().anyMatch(r -> r.contains("finalize never arrived")), history.toString());
+        assertEquals(1, flow.sidecar.number("SELECT count(*) FROM files WHERE session_id = ? AND kind = 'media'", id), "ingested once");
+        assertEquals(1, flow.sidecar.number("SELECT count(*) FROM handovers h JOIN recordings r ON r.jibri_session_id = h.dir_name "
+                + "WHERE r.session_id = ?", id));
+    }
+
+    @Test
+    void aRecorderDyingMidCallIsATechnicalErrorAndRecordingResumes() throws Exception {
+        flow.jibris[0].dieMidRecordingAfter(Duration.ofSeconds(2));
+        flow.jibris[1].dieMidRecordingAfter(Duration.ofSeconds(2));
+        String room = "dies-mid-call";
+        try (XmppClients.Client op = flow.xmpp.user("olena", "olena-pass"); XmppClients.Client guest = flow.xmpp.guest()) {
+            op.join(flow.room(room), "olena", "Олена");
+            guest.join(flow.room(room), "c", "Клієнт");
+            awaitStatus(room, "recording", Duration.ofSeconds(15));
+            Map<String, Object> broken = awaitStatus(room, "technical_error", Duration.ofSeconds(15));
+            assertTrue(((String) broken.get("reason")).startsWith("recorder failed"), (String) broken.get("reason"));
+            for (JibriStandIn j : flow.jibris) j.dieMidRecordingAfter(null);
+            awaitStatus(room, "recording", Duration.ofSeconds(20));
+            Thread.sleep(2000);
+        }
+        Map<String, Object> s = awaitStatus(room, "ok", Duration.ofSeconds(30));
+        long id = ((Number) s.get("id")).longValue();
+        assertEquals(1, sessions(room).size(), "one conversation, one session");
+        assertTrue(flow.sidecar.number("SELECT count(*) FROM recordings WHERE session_id = ?", id) >= 2, "a second recorder took over");
+        assertTrue(flow.sidecar.number("SELECT count(*) FROM files WHERE session_id = ? AND kind = 'media' AND media_error IS NOT NULL", id) >= 1,
+                "the killed recorder's truncated file is kept, marked unreadable");
+        assertTrue(((Number) s.get("recorded_ms")).longValue() < ((Number) s.get("conversation_ms")).longValue());
+    }
+
+    @Test
+    void aJibriAnswering500IsPassedOverForTheNextOne() throws Exception {
+        flow.jibris[0].failStart500(true);
+        flow.jibris[1].failStart500(false);
+        conversation("five-hundred", Duration.ofSeconds(1));
+        Map<String, Object> s = awaitStatus("five-hundred", "ok", Duration.ofSeconds(30));
+        assertEquals(flow.jibris[1].baseUrl(), flow.sidecar.db().withHandle(h -> h.createQuery(
+                "SELECT jibri_url FROM recordings WHERE session_id = :s").bind("s", s.get("id")).mapTo(String.class).one()));
+    }
+}
