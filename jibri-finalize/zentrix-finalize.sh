@@ -361,7 +361,7 @@ refused() {
 
 # While Jibri waits: retry with backoff (0.5 s doubling, at most 5 s) until SYNC_SECONDS are used.
 run_synchronously() {
-    local deadline remaining result tries=0 delay_ms=500
+    local deadline remaining result left wait_ms tries=0 delay_ms=500
     deadline=$(($(now_ms) + SYNC_SECONDS * 1000))
     while :; do
         tries=$((tries + 1))
@@ -372,10 +372,12 @@ run_synchronously() {
         [ $result -eq $DONE ] && success
         [ $result -eq $REFUSED ] && refused
         log "attempt $tries not accepted: $(describe_answer)"
-        if [ $(($(now_ms) + delay_ms)) -ge "$deadline" ]; then
-            break
-        fi
-        sleep "$((delay_ms / 1000)).$(printf '%03d' $((delay_ms % 1000)))"
+        # Use the whole window: the last wait is cut to end at the deadline, then one last attempt.
+        left=$((deadline - $(now_ms)))
+        [ "$left" -le 0 ] && break
+        wait_ms=$delay_ms
+        [ "$wait_ms" -gt "$left" ] && wait_ms=$left
+        sleep "$((wait_ms / 1000)).$(printf '%03d' $((wait_ms % 1000)))"
         delay_ms=$((delay_ms * 2))
         [ $delay_ms -gt 5000 ] && delay_ms=5000
     done

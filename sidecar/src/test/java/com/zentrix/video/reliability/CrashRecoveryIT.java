@@ -1,0 +1,130 @@
+package com.zentrix.video.reliability;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.zentrix.video.testing.Flow;
+import com.zentrix.video.testing.JibriStandIn;
+import com.zentrix.video.testing.ProsodyServer;
+import com.zentrix.video.testing.Sidecar;
+import com.zentrix.video.testing.SidecarProcess;
+import com.zentrix.video.testing.XmppClients;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sidecar jar as a real process, SIGKILLed in the middle of calls and kept down for a minute while
+ * the calls go on in a real Prosody; after the restart every room's recording state is right, no
+ * session is lost or doubled, and every file is ingested once.
+ */
+class CrashRecoveryIT {
+    @TempDir static Path dir;
+    static SidecarProcess sidecar;
+    static ProsodyServer prosody;
+    static JibriStandIn[] jibris = new JibriStandIn[3];
+    static XmppClients xmpp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        int port = Sidecar.freePort();
+        int prosodyHttp = Sidecar.freePort();
+        String url = Sidecar.baseUrl(port);
+        String[] urls = new String[jibris.length];
+        for (int i = 0; i < jibris.length; i++) {
+            jibris[i] = JibriStandIn.builder().recordingsDir(dir.resolve("jibri-recordings")).finalizeScript(Flow.FINALIZE_SCRIPT)
+                    .finalizeEnvironment("ZENTRIX_FINALIZE_ENV", "/nonexistent").finalizeEnvironment("ZENTRIX_SIDECAR_URL", url)
+                    .finalizeEnvironment("ZENTRIX_FINALIZE_SECRET", Sidecar.FINALIZE_SECRET)
+                    .finalizeEnvironment("ZENTRIX_FINALIZE_MODE", "local").finalizeEnvironment("ZENTRIX_FINALIZE_SYNC_SECONDS", "3")
+                    .webhookSubscriber(url + "/api/v1/jibri").jibriId("jibri-" + (i + 1)).joinDelay(Duration.ofMillis(300)).start();
+            urls[i] = jibris[i].baseUrl();
+        }
+        Path conf = Sidecar.builder(dir).port(port).jibris(urls)
+                .set("zentrix.prosody.snapshot-url", "http://127.0.0.1:" + prosodyHttp + "/zentrix_events/rooms")
+                .set("zentrix.prosody.reconcile-interval", "3 s").set("zentrix.recording.restart-wait", "2 s")
+                .set("zentrix.finalize.sweep-interval", "1 s").set("zentrix.finalize.sweep-after", "3 s")
+                .writeConfig(dir.resolve("zentrix.conf"));
+        sidecar = new SidecarProcess(conf, dir.resolve("sidecar.log"), port, dir.resolve("zentrix.db")).start();
+        prosody = ProsodyServer.builder().eventsUrl(url + "/api/v1/events").eventsSecret(Sidecar.PROSODY_SECRET)
+                .httpPort(prosodyHttp).recorderHost(true).start();
+        prosody.register("olena", "olena-pass");
+        prosody.register("taras", "taras-pass");
+        prosody.register("ivan", "ivan-pass");
+        xmpp = new XmppClients(prosody);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (prosody != null) prosody.close();
+        for (JibriStandIn j : jibris) if (j != null) j.close();
+        if (sidecar != null) sidecar.close();
+    }
+
+    static List<Map<String, Object>> sessions(String room) {
+        return sidecar.db().withHandle(h -> h.createQuery("SELECT * FROM sessions WHERE room_name = :r ORDER BY id")
+                .bind("r", room).mapToMap().list());
+    }
+
+    static String status(String room) {
+        List<Map<String, Object>> s = sessions(room);
+        return s.isEmpty() ? null : (String) s.get(s.size() - 1).get("status");
+    }
+
+    @Test
+    void aSigkillAndAMinuteDownLoseNoSessionNoEventAndNoFile() throws Exception {
+        try (XmppClients.Client opA = xmpp.user("olena", "olena-pass"); XmppClients.Client opB = xmpp.user("taras", "taras-pass");
+             XmppClients.Client opC = xmpp.user("ivan", "ivan-pass");
+             XmppClients.Client clientA = xmpp.guest(); XmppClients.Client clientB = xmpp.guest();
+             XmppClients.Client clientC = xmpp.guest()) {
+            // Two conversations are being recorded; a third room has only its operator.
+            opA.join(xmpp.roomJid("crash-a"), "olena", "Олена");
+            XmppClients.Participant a = clientA.join(xmpp.roomJid("crash-a"), "ca", "Клієнт А");
+            opB.join(xmpp.roomJid("crash-b"), "taras", "Тарас");
+            clientB.join(xmpp.roomJid("crash-b"), "cb", "Клієнт Б");
+            opC.join(xmpp.roomJid("crash-c"), "ivan", "Іван");
+            await().atMost(Duration.ofSeconds(20)).until(() -> "recording".equals(status("crash-a")) && "recording".equals(status("crash-b")));
+            long sessionB = ((Number) sessions("crash-b").get(0).get("id")).longValue();
+            Thread.sleep(1000);
+
+            sidecar.kill();
+            Instant down = Instant.now();
+            // While it is down: A's client leaves; a client arrives in C and stays.
+            a.leave();
+            clientC.join(xmpp.roomJid("crash-c"), "cc", "Клієнт В");
+            Thread.sleep(Math.max(0, Duration.ofSeconds(60).minus(Duration.between(down, Instant.now())).toMillis()));
+            sidecar.start();
+
+            // A: the client left while we were down -> its session ends, its recorder stops, its file arrives.
+            await().atMost(Duration.ofSeconds(30)).until(() -> "ok".equals(status("crash-a")));
+            // B: still talking -> the same session goes on with the same recorder.
+            // C: a client came while we were down -> a new session records.
+            await().atMost(Duration.ofSeconds(30)).until(() -> "recording".equals(status("crash-c")));
+            assertEquals(1, sessions("crash-b").size(), "B kept one session");
+            assertEquals("recording", status("crash-b"));
+            assertEquals(1, sidecar.number("SELECT count(*) FROM recordings WHERE session_id = ?", sessionB), "B's recorder was never restarted");
+            assertEquals(1, sessions("crash-a").size());
+            assertEquals(1, sessions("crash-c").size());
+            // Every event Prosody queued while we were down reaches the journal too (its retry backs off
+            // to 30 s, so the snapshot usually puts things right before the replay arrives).
+            await().atMost(Duration.ofSeconds(40)).until(() ->
+                    sidecar.number("SELECT count(*) FROM events WHERE room_jid LIKE 'crash-c@%' AND type = 'occupant-joined'") >= 2
+                    && sidecar.number("SELECT count(*) FROM events WHERE room_jid LIKE 'crash-a@%' AND type = 'occupant-left'") >= 1);
+            assertEquals(1, sessions("crash-c").size(), "the replayed events did not start a second session");
+            assertEquals("recording", status("crash-b"));
+        }
+        // Everyone leaves: all sessions end ok, each recording's file ingested exactly once.
+        await().atMost(Duration.ofSeconds(40)).until(() -> "ok".equals(status("crash-b")) && "ok".equals(status("crash-c")));
+        assertEquals(0, sidecar.number("SELECT count(*) FROM sessions WHERE status NOT IN ('ok')"), sidecar.log());
+        assertEquals(sidecar.number("SELECT count(*) FROM recordings WHERE status = 'ingested'"),
+                sidecar.number("SELECT count(DISTINCT recording_id) FROM files WHERE kind = 'media'"));
+        assertEquals(0, sidecar.number("SELECT count(*) FROM (SELECT recording_id FROM files WHERE kind = 'media' GROUP BY recording_id HAVING count(*) > 1)"),
+                "no file ingested twice");
+    }
+}
