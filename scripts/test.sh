@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of Zentrix Video on a fresh Debian machine: installs what the tests use
-# (prosody, ffmpeg, curl, openssl, Java 17, Maven), then `mvn verify` (unit tests + integration tests).
+# (prosody, nginx, ffmpeg, curl, openssl, Java 17, Maven), then `mvn verify` (unit tests + integration tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for cmd_pkg in prosody:prosody ffmpeg:ffmpeg ffprobe:ffmpeg curl:curl openssl:openssl java:openjdk-17-jdk-headless mvn:maven lua5.4:lua5.4; do
+for cmd_pkg in prosody:prosody nginx:nginx ffmpeg:ffmpeg ffprobe:ffmpeg curl:curl openssl:openssl java:openjdk-17-jdk-headless mvn:maven lua5.4:lua5.4; do
   cmd=${cmd_pkg%%:*}; pkg=${cmd_pkg#*:}
-  command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || need+=("$pkg")
 done
 if ((${#need[@]})); then
   echo "test.sh: installing ${need[*]}" >&2
