@@ -148,7 +148,7 @@ would() { if ((DRY_RUN)); then printf '    [dry-run] would %s\n' "$*"; else prin
 
 # ---- the transaction: everything this run changes can be undone ------------------------------------
 TX_DIR=""
-TX_LOG=()          # "restore<TAB>path<TAB>saved copy" | "remove<TAB>path" | "rmdir<TAB>path" | "userdel<TAB>name"
+TX_LOG=()          # "restore<TAB>path<TAB>saved copy" | "attrs<TAB>dir<TAB>mode owner" | "remove<TAB>path" | "rmdir<TAB>path" | "userdel<TAB>name"
 declare -A TX_SEEN=()
 TX_OPEN=0
 
@@ -163,7 +163,10 @@ tx_track() {
     disk="$(r "$path")"
     [ -n "${TX_SEEN[$path]:-}" ] && return 0
     TX_SEEN[$path]=1
-    if [ -e "$disk" ] || [ -L "$disk" ]; then
+    if [ -d "$disk" ] && [ ! -L "$disk" ]; then
+        # a folder: only its mode and owner can change here (never copy what it holds, e.g. recordings)
+        TX_LOG+=("attrs"$'\t'"$path"$'\t'"$(stat -c '%a %U:%G' "$disk")")
+    elif [ -e "$disk" ] || [ -L "$disk" ]; then
         local copy="$TX_DIR/${#TX_LOG[@]}"
         cp -a "$disk" "$copy"
         TX_LOG+=("restore"$'\t'"$path"$'\t'"$copy")
@@ -182,13 +185,13 @@ tx_rollback() {
         IFS=$'\t' read -r kind path copy <<<"$entry"
         case $kind in
             restore)
-                if [ -d "$copy" ] && [ ! -L "$copy" ]; then
-                    chmod --reference="$copy" "$(r "$path")" 2>/dev/null || true
-                else
-                    # in place, so symlinks, inode, owner and ACLs stay as they were
-                    cat "$copy" >"$(r "$path")" && chmod --reference="$copy" "$(r "$path")" || true
-                fi
+                # in place, so links to it, inode, owner and ACLs stay as they were
+                cat "$copy" >"$(r "$path")" && chmod --reference="$copy" "$(r "$path")" || true
                 printf '    restored %s\n' "$path" >&2 ;;
+            attrs)
+                chmod "${copy% *}" "$(r "$path")" 2>/dev/null || true
+                ((DO_ACCOUNTS)) && { chown "${copy#* }" "$(r "$path")" 2>/dev/null || true; }
+                printf '    restored mode and owner of %s/\n' "$path" >&2 ;;
             remove) rm -f "$(r "$path")"; printf '    removed %s\n' "$path" >&2 ;;
             rmdir) rmdir "$(r "$path")" 2>/dev/null && printf '    removed %s/\n' "$path" >&2 || true ;;
             userdel) userdel "$path" 2>/dev/null && printf '    removed user %s\n' "$path" >&2 || true ;;
@@ -673,7 +676,8 @@ detect_layout() {
         esac
         case $JIBRI_RECORDINGS in /*) ;; *) missing "Jibri's recordings-directory '$JIBRI_RECORDINGS' in $JIBRI_CONF is not an absolute path" ;; esac
         info "Jibri recordings: $JIBRI_RECORDINGS"
-        if [ -n "$JIBRI_OLD_FINALIZE" ] && [ "$JIBRI_OLD_FINALIZE" != "$FINALIZE_DEST" ] && [ "$JIBRI_OLD_FINALIZE" != /path/to/finalize ]; then
+        if [ -n "$JIBRI_OLD_FINALIZE" ] && [ "$JIBRI_OLD_FINALIZE" != "$FINALIZE_DEST" ] && [ "$JIBRI_OLD_FINALIZE" != /path/to/finalize ] \
+            && ! edit has-blocks "$(r "$JIBRI_CONF")"; then
             warn "Jibri runs $JIBRI_OLD_FINALIZE after each recording today; it will run $FINALIZE_DEST instead (uninstall restores yours)"
         fi
         if [ -f "$(r /etc/jitsi/jibri/config.json)" ] && grep -q 'finalize_recording_script_path\|recording_directory' "$(r /etc/jitsi/jibri/config.json)"; then

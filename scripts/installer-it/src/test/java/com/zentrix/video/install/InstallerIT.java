@@ -114,6 +114,25 @@ class InstallerIT {
     }
 
     @Test
+    void withJibriElsewhereJibriConfIsLeftAloneAndTheSnippetIsPrinted() throws Exception {
+        String jibriBefore = host.read(JIBRI_CONF);
+
+        Result result = installer.install("--jibri", "remote", "--jibri-url", "http://10.0.0.21:2222/jibri/api/v1.0")
+                .expectSuccess();
+
+        assertEquals(jibriBefore, host.read(JIBRI_CONF));
+        assertFalse(host.exists("/etc/zentrix-video/finalize.env"));
+        assertEquals("100600", mode("/etc/zentrix-video/finalize.secret"), "no jibri group to share it with here");
+        Config sidecar = ConfigFactory.parseFile(host.path("/etc/zentrix-video/zentrix.conf").toFile()).resolve();
+        assertEquals(List.of("http://10.0.0.21:2222/jibri/api/v1.0"), sidecar.getStringList("zentrix.jibri.base-urls"));
+        for (String line : List.of("ZENTRIX_SIDECAR_URL=https://" + DOMAIN + "/recordings", "ZENTRIX_FINALIZE_MODE=upload",
+                "jibri.recording.finalize-script = \"/usr/share/zentrix-video/zentrix-finalize.sh\"")) {
+            assertTrue(result.output().contains(line), "snippet has " + line + ":\n" + result.output());
+        }
+        assertFalse(host.read("/etc/systemd/system/zentrix-video.service").contains("/srv/recordings"));
+    }
+
+    @Test
     void runningItAgainChangesNothing() {
         installer.install().expectSuccess();
         Tree installed = host.snapshot();
