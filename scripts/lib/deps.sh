@@ -4,7 +4,8 @@ ensure_packages() {
   local need=() cmd pkg
   for pair in "$@"; do
     cmd=${pair%%:*}; pkg=${pair#*:}
-    command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+    # /usr/sbin is not on a non-root PATH, where nginx lives
+    command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || need+=("$pkg")
   done
   ((${#need[@]})) || return 0
   echo "installing Debian packages: ${need[*]}" >&2

@@ -220,6 +220,7 @@ public final class ProsodyServer implements AutoCloseable {
         private boolean adminShell;
         private boolean consoleLog;
         private boolean recorderHost;
+        private Path configFile;
         private Duration startTimeout = Duration.ofSeconds(15);
 
         private Builder() {
@@ -304,12 +305,25 @@ public final class ProsodyServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Starts Prosody on this ready-made config (e.g. one an installer wrote) instead of writing one.
+         * It must serve {@link #domain(String)}, listen for c2s on {@link #c2sPort(int)} on 127.0.0.1 and
+         * log to {@code <directory>/prosody.log}; the other options of this builder are then not used.
+         */
+        public Builder configFile(Path file) {
+            this.configFile = file;
+            return this;
+        }
+
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = timeout;
             return this;
         }
 
         public ProsodyServer start() throws IOException {
+            if (configFile != null && (directory == null || c2sPort == 0)) {
+                throw new IllegalStateException("configFile needs the directory and c2sPort it was written for");
+            }
             if (eventsUrl != null && eventsSecret == null) {
                 throw new IllegalStateException("eventsUrl needs eventsSecret");
             }
@@ -322,8 +336,10 @@ public final class ProsodyServer implements AutoCloseable {
             int http = httpPort != 0 ? httpPort : freePort();
             Path modules = moduleDir != null ? moduleDir.toAbsolutePath()
                     : eventsUrl != null ? findModuleDir() : null;
-            Path config = dir.resolve("prosody.cfg.lua");
-            Files.writeString(config, config(dir, c2s, http, modules), StandardCharsets.UTF_8);
+            Path config = configFile != null ? configFile.toAbsolutePath() : dir.resolve("prosody.cfg.lua");
+            if (configFile == null) {
+                Files.writeString(config, config(dir, c2s, http, modules), StandardCharsets.UTF_8);
+            }
 
             Process process = new ProcessBuilder("prosody", "-F", "--config", config.toString())
                     .directory(dir.toFile())
