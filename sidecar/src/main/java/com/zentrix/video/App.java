@@ -30,6 +30,8 @@ import com.zentrix.video.ingest.MediaProbe;
 import com.zentrix.video.jibri.JibriControl;
 import com.zentrix.video.jibri.JibriWebhooks;
 import com.zentrix.video.jibri.http.HttpJibriPool;
+import com.zentrix.video.jibri.xmpp.BreweryWatcher;
+import com.zentrix.video.web.Metrics;
 import com.zentrix.video.recording.OccupantClassifier;
 import com.zentrix.video.recording.RecordingCoordinator;
 import com.zentrix.video.recording.RecordingPolicy;
@@ -69,6 +71,7 @@ public final class App implements AutoCloseable {
     private final ExecutorService stopper;
     private final ExecutorService ingest;
     private final ScheduledExecutorService maintenance;
+    private final BreweryWatcher brewery;
     private final Javalin web;
     private final RecordingCoordinator coordinator;
     private final String adminToken;
@@ -127,6 +130,8 @@ public final class App implements AutoCloseable {
         MediaApi media = new MediaApi(db.jdbi(), config.archiveDir(), audit, config.media().xAccelRedirect(),
                 config.media().xAccelPrefix());
         String prefix = config.http().pathPrefix();
+        this.brewery = config.jibri().brewery().enabled() ? new BreweryWatcher(config.jibri().brewery(), clock) : null;
+        if (brewery != null) brewery.start();
 
         this.web = WebServer.create(config.http().pathPrefix(), json, app -> {
             app.get("/api/v1/health", ctx -> ctx.json(Map.of("status", "ok")));
@@ -159,6 +164,17 @@ public final class App implements AutoCloseable {
             app.get("/api/v1/rooms", ctx -> {
                 if (!AuthApi.principal(ctx).role().seesEverything()) throw ApiException.forbidden("the live rooms are for supervisors and admins");
                 ctx.json(Map.of("rooms", coordinator.rooms(), "jibris", webhooks.statuses()));
+            });
+            app.get("/api/v1/jibris", ctx -> {
+                if (!AuthApi.principal(ctx).role().seesEverything()) throw ApiException.forbidden("recorder status is for supervisors and admins");
+                Map<String, Object> out = new java.util.LinkedHashMap<>();
+                out.put("brewery", brewery == null ? null : brewery.view());
+                out.put("webhooks", webhooks.statuses());
+                ctx.json(out);
+            });
+            app.get("/api/v1/metrics", ctx -> {
+                if (AuthApi.principal(ctx).role() != com.zentrix.video.auth.Role.ADMIN) throw ApiException.forbidden("metrics are for admins");
+                ctx.contentType("text/plain; version=0.0.4").result(Metrics.render(brewery == null ? null : brewery.counts(), db.jdbi()));
             });
         });
 
@@ -264,6 +280,7 @@ public final class App implements AutoCloseable {
     @Override
     public void close() {
         web.stop();
+        if (brewery != null) brewery.close();
         try {
             journal.close();
         } catch (InterruptedException e) {

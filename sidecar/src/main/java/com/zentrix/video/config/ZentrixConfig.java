@@ -64,7 +64,11 @@ public record ZentrixConfig(
             CallLogin callLogin,
             Set<String> webhookAllowed,
             Duration retryInitialDelay,
-            Duration retryMaxDelay) {}
+            Duration retryMaxDelay,
+            Brewery brewery) {}
+
+    public record Brewery(boolean enabled, String host, int port, String domain, String username, String password,
+            String security, String muc, String nickname) {}
 
     public record Occupants(
             Set<String> staffDomains,
@@ -122,7 +126,12 @@ public record ZentrixConfig(
                             new CallLogin(login.getString("domain"), login.getString("username"),
                                     login.getString("password")),
                             Set.copyOf(jibri.getStringList("webhook-allowed")),
-                            jibri.getDuration("retry-initial-delay"), jibri.getDuration("retry-max-delay")),
+                            jibri.getDuration("retry-initial-delay"), jibri.getDuration("retry-max-delay"),
+                            new Brewery(jibri.getBoolean("brewery.enabled"), jibri.getString("brewery.host"),
+                                    jibri.getInt("brewery.port"), jibri.getString("brewery.domain"),
+                                    jibri.getString("brewery.username"), jibri.getString("brewery.password"),
+                                    jibri.getString("brewery.security"), jibri.getString("brewery.muc"),
+                                    jibri.getString("brewery.nickname"))),
                     c.getString("jitsi.base-url"),
                     new Occupants(lower(occ.getStringList("staff-domains")), occ.getBoolean("staff-jwt-moderators"),
                             lower(occ.getStringList("staff-accounts")), lower(occ.getStringList("ignored-domains"))),
@@ -146,6 +155,9 @@ public record ZentrixConfig(
         }
         if (jibri.baseUrls().isEmpty()) throw new ConfigError("zentrix.jibri.base-urls must list at least one Jibri");
         if (http.port() < 0 || http.port() > 65535) throw new ConfigError("zentrix.http.port out of range");
+        if (!List.of("disabled", "ifpossible", "required").contains(jibri.brewery().security())) {
+            throw new ConfigError("zentrix.jibri.brewery.security must be disabled, ifpossible or required");
+        }
         if (auth.jwt().enabled() && auth.jwt().appSecret().length() < 16) {
             throw new ConfigError("zentrix.auth.jwt.app-secret must be set (at least 16 characters) when JWT login is enabled");
         }
