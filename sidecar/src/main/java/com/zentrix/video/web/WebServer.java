@@ -31,10 +31,16 @@ public final class WebServer {
             });
         });
         app.before(ctx -> {
+            ctx.attribute("t0", System.nanoTime());
             ctx.header("X-Content-Type-Options", "nosniff");
             ctx.header("X-Frame-Options", "DENY");
             ctx.header("Referrer-Policy", "no-referrer");
             ctx.header("Cache-Control", "no-store");
+        });
+        // How long the server spent, for browsers' dev tools and for the benchmarks.
+        app.after(ctx -> {
+            Long t0 = ctx.attribute("t0");
+            if (t0 != null) ctx.header("Server-Timing", String.format(java.util.Locale.ROOT, "app;dur=%.2f", (System.nanoTime() - t0) / 1e6));
         });
         app.exception(ApiException.class, (e, ctx) -> {
             if (e.status() >= 500) log.error("{} {} -> {} {}", ctx.method(), ctx.path(), e.status(), e.getMessage());
