@@ -120,6 +120,7 @@ public final class App implements AutoCloseable {
         MediaApi media = new MediaApi(db.jdbi(), config.archiveDir(), audit, config.media().xAccelRedirect(),
                 config.media().xAccelPrefix());
         String prefix = config.http().pathPrefix();
+        byte[] openApi = resource("/openapi.json");
 
         this.web = WebServer.create(config.http().pathPrefix(), json, app -> {
             app.get("/api/v1/health", ctx -> ctx.json(Map.of("status", "ok")));
@@ -149,6 +150,7 @@ public final class App implements AutoCloseable {
             app.put("/api/v1/sessions/{id}/flags", flags::set);
             app.post("/api/v1/sessions/{id}/reviewed", flags::reviewed);
             app.get("/api/v1/review-queue", sessionApi::reviewQueue);
+            app.get("/api/v1/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
             app.get("/api/v1/rooms", ctx -> {
                 if (!AuthApi.principal(ctx).role().seesEverything()) throw ApiException.forbidden("the live rooms are for supervisors and admins");
                 ctx.json(Map.of("rooms", coordinator.rooms(), "jibris", webhooks.statuses()));
@@ -205,6 +207,15 @@ public final class App implements AutoCloseable {
             return token;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or write the admin token file " + file, e);
+        }
+    }
+
+    private static byte[] resource(String name) {
+        try (var in = App.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException(name + " is missing from the jar");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + name + " from the jar", e);
         }
     }
 
