@@ -73,7 +73,7 @@ export function pagedList({ path, query, emptyKey, actions }) {
     more.disabled = true;
     tr(status, 'list.loading');
     try {
-      const page = await api(path, { query: { ...query, limit: PAGE, after: next } });
+      const page = await api(path, { query: { limit: PAGE, ...query, after: next } });
       const firstNew = page.items.length ? page.items[0].id : null;
       page.items.forEach((card) => list.append(sessionCard(card, actions ? actions(card) : null)));
       count += page.items.length;
@@ -101,8 +101,11 @@ export function renderSessions(main, { query, focus }) {
   listHash = location.hash || '#/';
   const q = {};
   for (const k of FILTERS) if (query.get(k)) q[k] = query.get(k);
+  const emptyKey = Object.keys(q).length ? 'list.noMatch' : 'list.empty';
+  // a page size in the address (#/?limit=10) is passed on, so a link can ask for short pages
+  if (/^\d+$/.test(query.get('limit') || '')) q.limit = query.get('limit');
   const h1 = el('h1', { i18n: 'sessions.title', tabindex: '-1' });
-  const list = pagedList({ path: 'sessions', query: q, emptyKey: Object.keys(q).length ? 'list.noMatch' : 'list.empty' });
+  const list = pagedList({ path: 'sessions', query: q, emptyKey });
   clear(main).append(el('section', { class: 'sessions' }, h1, filterForm(query), list));
   if (focus) h1.focus();
 }

@@ -24,11 +24,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 
 /**
  * The archive UI in a real browser (Debian's Chromium via chromedriver) against the real sidecar,
@@ -93,9 +95,9 @@ class ArchiveBrowserIT {
 
     void listLoaded() {
         browser.until(d -> {
-            String key = d.findElements(org.openqa.selenium.By.cssSelector("#list-status")).stream()
+            String key = d.findElements(By.cssSelector("#list-status")).stream()
                     .map(e -> e.getAttribute("data-i18n")).findFirst().orElse("");
-            return key.equals("list.count") || key.equals("list.empty") || key.equals("review.empty");
+            return Set.of("list.count", "list.empty", "list.noMatch", "review.empty").contains(key);
         });
     }
 
@@ -124,6 +126,83 @@ class ArchiveBrowserIT {
         assertTrue(page.contains("записано"), "status label in Ukrainian: " + page);
         assertFalse(browser.find("#nav-review").isDisplayed(), "operators have no review queue");
         assertTrue(browser.driver().getCurrentUrl().startsWith(sidecar.baseUrl() + "/"), "served under " + BASE_PATH);
+
+        browser.driver().get(sidecar.baseUrl() + "/#/sessions/" + b1);
+        browser.until(ExpectedConditions.textToBe(By.cssSelector("main h1"), "Сесію не знайдено"));
+        assertFalse(browser.find("main").getText().contains("Остап Вишня"), "not even by typing its address");
+
+        browser.find("#logout").click();
+        browser.visible("#login-username");
+        browser.driver().navigate().refresh();
+        browser.visible("#login-username");
+        assertTrue(browser.all("#session-list").isEmpty(), "logged out for good");
+    }
+
+    @Test
+    void filtersSortingAndLoadMoreWork() {
+        logIn("olena", "olena-password");
+        browser.driver().get(sidecar.baseUrl() + "/#/?limit=2");
+        browser.until(d -> browser.all("#session-list li.card").size() == 2 && browser.find("#load-more").isDisplayed());
+        browser.find("#load-more").click();
+        browser.until(d -> browser.all("#session-list li.card").size() == 3 && !browser.find("#load-more").isDisplayed());
+        assertEquals(Set.of(a1, a2, a3), cardIds(), "each session once over the pages");
+
+        browser.find("#filter-q").sendKeys("Іваненко");
+        applyFilters();
+        assertEquals(Set.of(a1), cardIds(), "free text finds the client's name");
+        assertTrue(browser.driver().getCurrentUrl().contains("q="), "filters are kept in the address");
+
+        browser.find("#filter-q").clear();
+        new Select(browser.find("#filter-sort")).selectByValue("duration");
+        new Select(browser.find("#filter-order")).selectByValue("asc");
+        applyFilters();
+        assertEquals(List.of(a3, a2, a1), cardOrder(), "shortest first");
+
+        new Select(browser.find("#filter-status")).selectByValue("technical_error");
+        applyFilters();
+        assertEquals("list.noMatch", browser.find("#list-status").getAttribute("data-i18n"));
+        assertEquals(List.of(), cardOrder());
+    }
+
+    void applyFilters() {
+        WebElement old = browser.find("#session-list");
+        browser.find("#filter-apply").click();
+        browser.until(ExpectedConditions.stalenessOf(old));
+        listLoaded();
+    }
+
+    List<Long> cardOrder() {
+        return browser.all("#session-list li.card").stream().map(e -> Long.parseLong(e.getAttribute("data-session-id"))).toList();
+    }
+
+    @Test
+    void anOperatorEditsAndDeletesHerOwnNoteButNotOthers() {
+        ApiClient olena = new ApiClient(sidecar.baseUrl()).loggedIn("olena", "olena-password");
+        long mine = ApiClient.json(olena.post("/api/v1/sessions/" + a1 + "/notes", "{\"body\":\"Чернетка нотатки\"}")).get("id").asLong();
+        ApiClient sofia = new ApiClient(sidecar.baseUrl()).loggedIn("sofia", "sofia-password");
+        long theirs = ApiClient.json(sofia.post("/api/v1/sessions/" + a1 + "/notes", "{\"body\":\"Коментар супервізора\"}")).get("id").asLong();
+
+        logIn("olena", "olena-password");
+        openSession(a1);
+        String other = "li.note[data-note-id='" + theirs + "']";
+        assertEquals("Коментар супервізора", browser.find(other + " .note-body").getText());
+        assertTrue(browser.all(other + " .note-edit, " + other + " .note-delete").isEmpty(), "no buttons on someone else's note");
+
+        String own = "li.note[data-note-id='" + mine + "']";
+        browser.find(own + " .note-edit").click();
+        WebElement area = browser.visible("#note-edit-" + mine);
+        area.clear();
+        area.sendKeys("Виправлена нотатка");
+        browser.find(own + " button[type='submit']").click();
+        browser.until(ExpectedConditions.textToBe(By.cssSelector(own + " .note-body"), "Виправлена нотатка"));
+        assertEquals("Виправлена нотатка", sidecar.db().withHandle(h -> h.createQuery("SELECT body FROM notes WHERE id = :n")
+                .bind("n", mine).mapTo(String.class).one()));
+
+        browser.find(own + " .note-delete").click();
+        browser.visible(own + " .note-delete-confirm").click();
+        browser.until(d -> browser.all(own).isEmpty());
+        assertEquals(0, sidecar.number("SELECT count(*) FROM notes WHERE id = ?", mine));
+        assertEquals(1, sidecar.number("SELECT count(*) FROM notes WHERE id = ?", theirs));
     }
 
     @Test
@@ -152,7 +231,7 @@ class ArchiveBrowserIT {
         WebElement video = browser.visible("#player");
         browser.until(d -> ((Number) browser.js("return arguments[0].readyState;", video)).intValue() >= 1);
         browser.js("arguments[0].currentTime = 1.5;", video);
-        browser.until(ExpectedConditions.textToBe(org.openqa.selenium.By.id("note-at-time"), "0:01"));
+        browser.until(ExpectedConditions.textToBe(By.id("note-at-time"), "0:01"));
         assertTrue(browser.find("#note-at-now").isSelected(), "notes are pinned to the current moment by default");
         browser.find("#note-new").sendKeys("Клієнт просив копію рішення");
         browser.find("#note-add").click();
@@ -202,7 +281,7 @@ class ArchiveBrowserIT {
         listLoaded();
         assertTrue(cardIds().contains(b1), "the flagged session waits in the queue");
         WebElement card = browser.find("li.card[data-session-id='" + b1 + "']");
-        card.findElement(org.openqa.selenium.By.cssSelector(".mark-reviewed")).click();
+        card.findElement(By.cssSelector(".mark-reviewed")).click();
         browser.until(ExpectedConditions.stalenessOf(card));
         assertFalse(cardIds().contains(b1));
         assertEquals(0, sidecar.number("SELECT needs_review FROM sessions WHERE id = ?", b1));
@@ -223,7 +302,7 @@ class ArchiveBrowserIT {
         assertEquals("uk", browser.js("return document.documentElement.lang;"));
 
         browser.find("#lang-switch").click();
-        browser.until(ExpectedConditions.textToBe(org.openqa.selenium.By.id("login-submit"), "Log in"));
+        browser.until(ExpectedConditions.textToBe(By.id("login-submit"), "Log in"));
         assertEquals("Username", browser.find("label[for='login-username']").getText());
         assertEquals("Jitsi account", browser.find("#login-method-jitsi + span").getText());
         assertEquals("en", browser.js("return document.documentElement.lang;"));
@@ -236,7 +315,7 @@ class ArchiveBrowserIT {
         assertEquals("Log out", browser.find("#logout").getText());
 
         browser.find("#lang-switch").click();
-        browser.until(ExpectedConditions.textToBe(org.openqa.selenium.By.cssSelector("main h1"), "Сесії"));
+        browser.until(ExpectedConditions.textToBe(By.cssSelector("main h1"), "Сесії"));
         assertTrue(browser.find("main").getText().contains("записано"), "cards switch language in place too");
         assertEquals("Вийти", browser.find("#logout").getText());
     }
@@ -245,9 +324,7 @@ class ArchiveBrowserIT {
     void at360PixelsWideNothingScrollsSideways() {
         browser.viewport(360, 740);
         assertEquals(360L, browser.js("return window.innerWidth;"));
-        List<String> pages = new ArrayList<>();
         browser.visible("#login-submit");
-        pages.add("login");
         assertNoSidewaysScroll("login");
         logIn("olena", "olena-password");
         assertNoSidewaysScroll("session list");
