@@ -2,7 +2,7 @@
 // works under any base path. Views live in views/; each renders into <main> and returns nothing.
 import { api, setCsrf, whenLoggedOut } from './api.js';
 import { language, storedLanguage, useLanguage, t } from './i18n.js';
-import { $, announce } from './dom.js';
+import { $, announce, clear, el } from './dom.js';
 import { renderLogin } from './views/login.js';
 import { renderSessions } from './views/sessions.js';
 import { renderSession } from './views/session.js';
@@ -12,7 +12,7 @@ import { setUser, user, seesEverything } from './user.js';
 
 let firstRoute = true;
 
-function loggedIn(me) {
+function loggedIn(me, { fromForm = false } = {}) {
   setUser(me);
   setCsrf(me.csrf);
   $('#nav').hidden = false;
@@ -20,8 +20,9 @@ function loggedIn(me) {
   $('#logout').hidden = false;
   const who = $('#whoami');
   who.hidden = false;
-  who.textContent = me.display_name || me.username;
-  who.title = t(`role.${me.role}`);
+  clear(who).append(me.display_name || me.username, ' · ', el('span', { i18n: `role.${me.role}` }));
+  // after the login form, focus moves to the page's heading (the form and its button are gone)
+  if (fromForm) firstRoute = false;
   route();
 }
 
@@ -31,7 +32,7 @@ function loggedOut(reasonKey) {
   $('#nav').hidden = true;
   $('#logout').hidden = true;
   $('#whoami').hidden = true;
-  renderLogin($('#main'), { reasonKey, onLogin: loggedIn });
+  renderLogin($('#main'), { reasonKey, onLogin: (me) => loggedIn(me, { fromForm: true }) });
 }
 
 /** Parses "#/sessions/12?x=1" into {path: ['sessions', '12'], query: URLSearchParams}. */

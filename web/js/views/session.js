@@ -61,11 +61,14 @@ function historyPanel(d) {
 }
 
 export async function renderSession(main, { id, focus }) {
-  clear(main).append(el('p', { class: 'list-status', role: 'status', i18n: 'list.loading' }));
+  const loading = el('p', { class: 'list-status', role: 'status', i18n: 'list.loading' });
+  clear(main).append(loading);
   let d;
   try {
     d = await api(`sessions/${id}`);
+    if (!loading.isConnected) return; // another page was opened meanwhile
   } catch (err) {
+    if (!loading.isConnected) return;
     if (err.status === 404) renderMessage(main, { titleKey: 'session.notFound.title', textKey: 'session.notFound.text', focus });
     else if (err.status !== 401) renderMessage(main, { titleKey: 'error.title', textKey: errorKey(err), focus });
     return;
