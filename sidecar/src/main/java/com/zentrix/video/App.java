@@ -132,6 +132,7 @@ public final class App implements AutoCloseable {
         String prefix = config.http().pathPrefix();
         this.brewery = config.jibri().brewery().enabled() ? new BreweryWatcher(config.jibri().brewery(), clock) : null;
         if (brewery != null) brewery.start();
+        byte[] openApi = resource("/openapi.json");
 
         this.web = WebServer.create(config.http().pathPrefix(), json, app -> {
             app.get("/api/v1/health", ctx -> ctx.json(Map.of("status", "ok")));
@@ -161,6 +162,7 @@ public final class App implements AutoCloseable {
             app.put("/api/v1/sessions/{id}/flags", flags::set);
             app.post("/api/v1/sessions/{id}/reviewed", flags::reviewed);
             app.get("/api/v1/review-queue", sessionApi::reviewQueue);
+            app.get("/api/v1/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
             app.get("/api/v1/rooms", ctx -> {
                 if (!AuthApi.principal(ctx).role().seesEverything()) throw ApiException.forbidden("the live rooms are for supervisors and admins");
                 ctx.json(Map.of("rooms", coordinator.rooms(), "jibris", webhooks.statuses()));
@@ -266,6 +268,15 @@ public final class App implements AutoCloseable {
                 log.error("{} failed", what, e);
             }
         };
+    }
+
+    private static byte[] resource(String name) {
+        try (var in = App.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException(name + " is missing from the jar");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + name + " from the jar", e);
+        }
     }
 
     private static ThreadFactory named(String name) {
