@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -59,17 +60,18 @@ public final class MediaApi {
         if (download) audit.record(p, "download", id, "file=" + file.get("id"), ctx.ip());
         else if (range == null || range.startsWith("bytes=0-")) audit.record(p, "play", id, "file=" + file.get("id"), ctx.ip());
 
-        ctx.header("Accept-Ranges", "bytes");
+        // nginx keeps these three on the file it sends for an X-Accel-Redirect
         ctx.header("Cache-Control", "private, no-store");
         ctx.contentType(contentType(path));
         if (download) {
             ctx.header("Content-Disposition", "attachment; filename=\"session-" + id + suffix(path) + "\"");
         }
         if (xAccel) {
-            // nginx serves the bytes (and the Range) from its internal location; we only authorised.
-            ctx.header("X-Accel-Redirect", xAccelPrefix + archiveDir.relativize(path).toString().replace('\\', '/'));
+            // nginx serves the bytes (and the Range, and Accept-Ranges) from its internal location; we only authorised.
+            ctx.header("X-Accel-Redirect", xAccelUri(xAccelPrefix, archiveDir.relativize(path)));
             return;
         }
+        ctx.header("Accept-Ranges", "bytes");
         long start = 0;
         long end = size - 1;
         if (range != null) {
@@ -105,6 +107,29 @@ public final class MediaApi {
             }
             out.flush();
         }
+    }
+
+    /**
+     * The URI nginx resolves in its internal location: the prefix and the archive-relative path with every
+     * byte outside {@code [A-Za-z0-9._~-]} of each segment percent-encoded. nginx decodes it again; unencoded,
+     * a "?" would start a query string, a "%" would be decoded, and a non-ASCII name would not survive the header.
+     */
+    static String xAccelUri(String prefix, Path relative) {
+        StringBuilder out = new StringBuilder(prefix);
+        for (int i = 0; i < relative.getNameCount(); i++) {
+            if (i > 0) out.append('/');
+            for (byte b : relative.getName(i).toString().getBytes(StandardCharsets.UTF_8)) {
+                char c = (char) (b & 0xff);
+                if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+                        || c == '_' || c == '~') {
+                    out.append(c);
+                } else {
+                    out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+                }
+            }
+        }
+        return out.toString();
     }
 
     private static ApiException unsatisfiable(Context ctx, long size) {
