@@ -1,6 +1,7 @@
 package com.zentrix.video.testing.bench;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
@@ -31,9 +32,13 @@ import java.util.Locale;
  * Extra JVM options for the sidecar process come from {@code BENCH_SIDECAR_JAVA_OPTS} (e.g. a JFR recording).
  */
 public final class BenchMain {
+    /** The markdown goes here; System.out is pointed at stderr so library logging stays out of it. */
+    private static final PrintStream out = System.out;
+
     private BenchMain() {}
 
     public static void main(String[] args) throws Exception {
+        System.setOut(System.err);
         Path jar = Path.of("sidecar/target/zentrix-video.jar");
         Path work = null;
         String only = null;
@@ -68,7 +73,7 @@ public final class BenchMain {
         String opts = System.getenv().getOrDefault("BENCH_SIDECAR_JAVA_OPTS", "").trim();
         List<String> javaOptions = opts.isEmpty() ? List.of() : List.of(opts.split("\\s+"));
 
-        System.out.printf("Run %s, SQLite %s (sqlite-jdbc, bundled), run folder `%s` (%s)%s%n%n",
+        out.printf("Run %s, SQLite %s (sqlite-jdbc, bundled), run folder `%s` (%s)%s%n%n",
                 OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS), EventsTable.sqliteVersion(), work,
                 keepWork ? "kept" : "removed at the end; --work DIR keeps it",
                 javaOptions.isEmpty() ? "" : ", sidecar JVM options `" + String.join(" ", javaOptions) + "`");
@@ -93,9 +98,9 @@ public final class BenchMain {
             ok &= verdict(verdicts, r.countsMatch(), "events table holds " + r.rowsInTable() + " rows for "
                     + r.acceptedTotal() + " events answered 202");
         }
-        System.out.println("### Against the targets");
-        System.out.println();
-        verdicts.forEach(System.out::println);
+        out.println("### Against the targets");
+        out.println();
+        verdicts.forEach(out::println);
         if (!keepWork) deleteTree(work); // hundreds of MB of SQLite; --work keeps a run for a look
         System.exit(ok ? 0 : 1);
     }
@@ -106,10 +111,10 @@ public final class BenchMain {
     }
 
     private static void printLatency(DecisionLatency.Result r) {
-        System.out.printf("### Decision latency: guest's join → POST /startService at the Jibri (%d iterations, "
+        out.printf("### Decision latency: guest's join → POST /startService at the Jibri (%d iterations, "
                 + "%d warm-up not counted)%n%n", r.iterations(), r.warmup());
-        System.out.println("| measured from | to | p50 ms | p95 ms | p99 ms | max ms | mean ms |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|");
+        out.println("| measured from | to | p50 ms | p95 ms | p99 ms | max ms | mean ms |");
+        out.println("|---|---|---:|---:|---:|---:|---:|");
         row("module `ts` (Prosody's muc-occupant-joined hook) — **reported**", "startService arrives", r.fromTs());
         row("client's join call returns (self-presence back)", "startService arrives", r.fromJoinReturn());
         row("client's join call starts (adds the XMPP round trip)", "startService arrives", r.fromJoinStart());
@@ -117,24 +122,24 @@ public final class BenchMain {
         row("journal batch starts (`received_ms`)", "startService arrives", r.journalToStart());
         row("journal batch starts (`received_ms`)", "GET /health arrives", r.journalToHealth());
         row("GET /health arrives", "startService arrives", r.healthToStart());
-        System.out.println();
-        System.out.printf(Locale.ROOT, "CPU over the measured iterations, in cores: sidecar %.2f, Prosody %.2f, "
+        out.println();
+        out.printf(Locale.ROOT, "CPU over the measured iterations, in cores: sidecar %.2f, Prosody %.2f, "
                 + "harness (XMPP clients, Jibri stand-in) %.2f, other processes on the machine %.2f.%n%n",
                 r.cpu().sidecar(), r.cpu().prosody(), r.cpu().harness(), r.cpu().others());
     }
 
     private static void row(String from, String to, Percentiles p) {
-        System.out.printf("| %s | %s | %s | %s | %s | %s | %s |%n", from, to, Percentiles.ms(p.p50()),
+        out.printf("| %s | %s | %s | %s | %s | %s | %s |%n", from, to, Percentiles.ms(p.p50()),
                 Percentiles.ms(p.p95()), Percentiles.ms(p.p99()), Percentiles.ms(p.max()), Percentiles.ms(p.mean()));
     }
 
     private static void printIntake(IntakeThroughput.Result r) {
-        System.out.println("### Event intake: signed POST /api/v1/events, 202 = committed to SQLite (WAL, "
+        out.println("### Event intake: signed POST /api/v1/events, 202 = committed to SQLite (WAL, "
                 + "synchronous NORMAL)");
-        System.out.println();
-        System.out.println("| connections | requests | rooms (recording) | per second | p50 ms | p90 ms | p99 ms | "
+        out.println();
+        out.println("| connections | requests | rooms (recording) | per second | p50 ms | p90 ms | p99 ms | "
                 + "p99.9 ms | max ms | sidecar CPU | client CPU | others' CPU | rows/commit | loop backlog ms |");
-        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         List<IntakeThroughput.Level> all = new ArrayList<>();
         all.add(r.warmup());
         all.addAll(r.levels());
@@ -146,18 +151,18 @@ public final class BenchMain {
                 case "health" -> l.connections() + " (GET /api/v1/health: the HTTP floor, not events)";
                 default -> Integer.toString(l.connections());
             };
-            System.out.printf(Locale.ROOT, "| %s | %,d | %,d (%d) | **%,.0f** | %s | %s | %s | %s | %s | %.2f | %.2f | %.2f | %s | %d |%n",
+            out.printf(Locale.ROOT, "| %s | %,d | %,d (%d) | **%,.0f** | %s | %s | %s | %s | %s | %.2f | %.2f | %.2f | %s | %d |%n",
                     who,
                     l.accepted(), l.rooms(), l.recordingRooms(), l.eventsPerSecond(), Percentiles.ms(p.p50()),
                     Percentiles.ms(p.p90()), Percentiles.ms(p.p99()), Percentiles.ms(p.p999()), Percentiles.ms(p.max()),
                     l.cpu().sidecar(), l.cpu().harness(), l.cpu().others(),
                     Double.isNaN(l.rowsPerCommit()) ? "–" : String.format(Locale.ROOT, "%.1f", l.rowsPerCommit()),
                     l.loopDrainMs());
-            if (l.refused() > 0) System.out.printf("%n> %s: %d requests not answered 202; first: %s%n%n", l.label(),
+            if (l.refused() > 0) out.printf("%n> %s: %d requests not answered 202; first: %s%n%n", l.label(),
                     l.refused(), l.firstRefusal());
         }
-        System.out.println();
-        System.out.printf("Check: %,d events answered 202, the events table holds %,d rows (%s). Recording rooms "
+        out.println();
+        out.printf("Check: %,d events answered 202, the events table holds %,d rows (%s). Recording rooms "
                         + "%d, startService calls %d, stopService calls %d.%n%n",
                 r.acceptedTotal(), r.rowsInTable(), r.countsMatch() ? "equal" : "**MISMATCH**", r.recordingRooms(),
                 r.jibriStarts(), r.jibriStops());
