@@ -140,7 +140,7 @@ class InstalledStackIT {
         Response ui = https.get("/recordings/");
         assertEquals(200, ui.status(), ui.body());
         assertEquals(new String(readIndexHtml(), StandardCharsets.UTF_8), ui.body(), "the sidecar's web/index.html");
-        assertEquals(200, https.get("/recordings/flow.js").status(), "not taken by Jitsi's static-file regex");
+        assertEquals(200, https.get("/recordings/js/app.js").status(), "not taken by Jitsi's static-file regex");
 
         Response health = https.get("/recordings/api/v1/health");
         assertEquals(200, health.status(), health.body());
