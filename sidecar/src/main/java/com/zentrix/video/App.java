@@ -7,6 +7,7 @@ import com.zentrix.video.archive.Flags;
 import com.zentrix.video.archive.MediaApi;
 import com.zentrix.video.archive.Notes;
 import com.zentrix.video.archive.SessionApi;
+import com.zentrix.video.audit.AuditApi;
 import com.zentrix.video.audit.AuditLog;
 import com.zentrix.video.auth.AuthApi;
 import com.zentrix.video.auth.JitsiLogin;
@@ -113,6 +114,9 @@ public final class App implements AutoCloseable {
                 config.jibri().recordingsDir(), config.archiveDir().resolve(".incoming"),
                 config.finalizeHook().maxUploadBytes(), json, clock);
         AuditLog audit = new AuditLog(db.jdbi(), clock);
+        int sealed = audit.sealLegacy();
+        if (sealed > 0) log.info("sealed {} audit rows written before the hash chain", sealed);
+        AuditApi auditApi = new AuditApi(db.jdbi(), config.timeZone());
         Users users = new Users(db.jdbi());
         ZentrixConfig.Auth authCfg = config.auth();
         AuthApi auth = new AuthApi(users, new LoginSessions(db.jdbi(), clock, authCfg.sessionTtl()),
@@ -156,6 +160,8 @@ public final class App implements AutoCloseable {
             app.put("/api/v1/sessions/{id}/flags", flags::set);
             app.post("/api/v1/sessions/{id}/reviewed", flags::reviewed);
             app.get("/api/v1/review-queue", sessionApi::reviewQueue);
+            app.get("/api/v1/audit", auditApi::list);
+            app.get("/api/v1/audit.csv", auditApi::csv);
             app.get("/api/v1/rooms", ctx -> {
                 if (!AuthApi.principal(ctx).role().seesEverything()) throw ApiException.forbidden("the live rooms are for supervisors and admins");
                 ctx.json(Map.of("rooms", coordinator.rooms(), "jibris", webhooks.statuses()));
