@@ -11,7 +11,9 @@ import picocli.CommandLine.Command;
 @Command(name = "zentrix-video", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Automatic recording and a managed archive for Jitsi Meet.",
         subcommands = {ServeCommand.class, com.zentrix.video.cli.UserCommand.class,
-                com.zentrix.video.cli.AuditCommand.class, CommandLine.HelpCommand.class})
+                com.zentrix.video.cli.AuditCommand.class,
+                com.zentrix.video.cli.RetentionCommand.class,
+                com.zentrix.video.cli.VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -3,10 +3,9 @@ package com.zentrix.video.cli;
 import com.zentrix.video.audit.AuditVerifier;
 import com.zentrix.video.config.ZentrixConfig;
 import com.zentrix.video.store.Database;
-import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code zentrix-video audit verify}: checks the audit log's hash chain. */
@@ -25,27 +24,19 @@ public final class AuditCommand implements Runnable {
                     "edited, deleted or inserted. (Removing the newest rows only is not detectable from the chain itself.)"},
             exitCodeListHeading = "Exit codes:%n", exitCodeList = {"0:the chain is intact", "1:the chain is broken (the row is named)",
                     "2:usage or config error"})
-    static final class Verify implements Callable<Integer> {
-        @Mixin ConfigOption config;
-        @Spec CommandLine.Model.CommandSpec spec;
-
+    static final class Verify extends DataCommand {
         @Override
-        public Integer call() {
-            ZentrixConfig cfg = config.loadOrReport(spec.commandLine().getErr());
-            if (cfg == null) return 2;
-            var out = spec.commandLine().getOut();
-            try (Database db = Database.open(cfg.databasePath())) {
-                ProgressBar bar = new ProgressBar(out, "audit verify");
-                AuditVerifier.Result r = new AuditVerifier(db.jdbi()).verify(bar);
-                bar.finish();
-                if (r.firstBreak().isPresent()) {
-                    AuditVerifier.Break b = r.firstBreak().get();
-                    out.printf("BROKEN at row %d: %s (%d rows before it are intact)%n", b.id(), b.problem(), r.checked());
-                    return 1;
-                }
-                out.printf("OK: %d audit rows, chain intact%n", r.checked());
-                return 0;
+        int run(ZentrixConfig cfg, Database db, PrintWriter out) {
+            ProgressBar bar = new ProgressBar(out, "audit verify");
+            AuditVerifier.Result r = new AuditVerifier(db.jdbi()).verify(bar);
+            bar.finish();
+            if (r.firstBreak().isPresent()) {
+                AuditVerifier.Break b = r.firstBreak().get();
+                out.printf("BROKEN at row %d: %s (%d rows before it are intact)%n", b.id(), b.problem(), r.checked());
+                return 1;
             }
+            out.printf("OK: %d audit rows, chain intact%n", r.checked());
+            return 0;
         }
     }
 }
