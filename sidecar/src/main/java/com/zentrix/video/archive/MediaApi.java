@@ -32,21 +32,25 @@ public final class MediaApi {
     private final AuditLog audit;
     private final boolean xAccel;
     private final String xAccelPrefix;
+    private final Access.Rule access;
 
-    public MediaApi(Jdbi jdbi, Path archiveDir, AuditLog audit, boolean xAccel, String xAccelPrefix) {
+    public MediaApi(Jdbi jdbi, Path archiveDir, AuditLog audit, boolean xAccel, String xAccelPrefix, Access.Rule access) {
         this.jdbi = jdbi;
         this.archiveDir = archiveDir.toAbsolutePath().normalize();
         this.audit = audit;
         this.xAccel = xAccel;
+        this.access = access;
         this.xAccelPrefix = xAccelPrefix.endsWith("/") ? xAccelPrefix : xAccelPrefix + "/";
     }
 
     public void media(Context ctx) throws IOException {
         Principal p = AuthApi.principal(ctx);
         long id = SessionApi.id(ctx);
+        String[] reason = new String[1];
         Map<String, Object> file = jdbi.withHandle(h -> {
-            SessionQueries.card(h, Access.of(p), id).orElseThrow(() -> SessionApi.noSuchSession(id));
-            return h.createQuery("SELECT id, path, original_name, size_bytes FROM files WHERE session_id = :s AND kind = 'media' "
+            Map<String, Object> card = SessionQueries.card(h, access.of(p), id).orElseThrow(() -> SessionApi.noSuchSession(id));
+            reason[0] = Access.reasonToOpen(card, ctx);
+            return h.createQuery("SELECT id, path, original_name, size_bytes FROM files WHERE session_id = :s AND kind = 'media' AND deleting_ms IS NULL "
                             + "ORDER BY (media_error IS NULL) DESC, id LIMIT 1")
                     .bind("s", id).mapToMap().findOne().orElseThrow(() -> ApiException.notFound("session " + id + " has no recording"));
         });
@@ -57,8 +61,9 @@ public final class MediaApi {
         long size = Files.size(path);
         String range = ctx.header("Range");
         boolean download = "1".equals(ctx.queryParam("download"));
-        if (download) audit.record(p, "download", id, "file=" + file.get("id"), ctx.ip());
-        else if (range == null || range.startsWith("bytes=0-")) audit.record(p, "play", id, "file=" + file.get("id"), ctx.ip());
+        String detail = "file=" + file.get("id") + (reason[0] == null ? "" : " reason=" + reason[0]);
+        if (download) audit.record(p, "download", id, detail, ctx.ip());
+        else if (range == null || range.startsWith("bytes=0-")) audit.record(p, "play", id, detail, ctx.ip());
 
         // nginx keeps these three on the file it sends for an X-Accel-Redirect
         ctx.header("Cache-Control", "private, no-store");
