@@ -5,7 +5,8 @@
 # Everything runs for real on loopback: the sidecar jar in its own JVM, Prosody with our module, Smack
 # clients. It installs nothing: it says what is missing and stops. Extra options go to the harness
 # (BenchMain): --only latency|intake, --iterations N, --warmup N, --connections 1,4,16, --events N,
-# --intake-warmup N, --recording-every N, --work DIR. BENCH_SIDECAR_JAVA_OPTS adds JVM options to the
+# --intake-warmup N, --recording-every N, --batch-sizes 50,100, --batch-connections 1,4,16, --batch-events N,
+# --work DIR. BENCH_SIDECAR_JAVA_OPTS adds JVM options to the
 # sidecar (e.g. a JFR recording for profiling).
 set -euo pipefail
 cd "$(dirname "$0")/.."

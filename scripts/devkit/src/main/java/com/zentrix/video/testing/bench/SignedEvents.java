@@ -38,6 +38,13 @@ final class SignedEvents {
      * the guest's join starts a session and a Jibri request, and the guest's leave stops it (grace 0 s).
      */
     List<byte[]> room(String roomName, boolean withOperator) {
+        List<byte[]> requests = new ArrayList<>();
+        for (byte[] body : roomBodies(roomName, withOperator)) requests.add(request(body));
+        return requests;
+    }
+
+    /** The same room's events as bare JSON bodies, unsigned, for {@link #batch}. */
+    List<byte[]> roomBodies(String roomName, boolean withOperator) {
         String instance = UUID.randomUUID().toString();
         List<ObjectNode> events = new ArrayList<>();
         events.add(Events.room("room-created", roomName, instance, 1));
@@ -54,9 +61,21 @@ final class SignedEvents {
         events.add(leftOf(guestJoined, events.size() + 1));
         if (operatorJoined != null) events.add(leftOf(operatorJoined, events.size() + 1));
         events.add(Events.room("room-destroyed", roomName, instance, events.size() + 1));
-        List<byte[]> requests = new ArrayList<>(events.size());
-        for (ObjectNode e : events) requests.add(request(e.toString().getBytes(StandardCharsets.UTF_8)));
-        return requests;
+        List<byte[]> bodies = new ArrayList<>(events.size());
+        for (ObjectNode e : events) bodies.add(e.toString().getBytes(StandardCharsets.UTF_8));
+        return bodies;
+    }
+
+    /** One signed request carrying these events as a batch, {@code {"events":[...]}} (docs/protocol.md, "Batches"). */
+    byte[] batch(List<byte[]> bodies) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes("{\"events\":[".getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < bodies.size(); i++) {
+            if (i > 0) body.write(',');
+            body.writeBytes(bodies.get(i));
+        }
+        body.writeBytes("]}".getBytes(StandardCharsets.US_ASCII));
+        return request(body.toByteArray());
     }
 
     private static ObjectNode leftOf(ObjectNode joined, long seq) {
