@@ -103,7 +103,7 @@ public final class App implements AutoCloseable {
         this.maintenance = Executors.newSingleThreadScheduledExecutor(named("maintenance"));
 
         SessionStore sessions = new SessionStore(db.jdbi());
-        JibriControl jibri = new HttpJibriPool(config.jibri(), config.jitsiBaseUrl(), json);
+        HttpJibriPool jibri = new HttpJibriPool(config.jibri(), config.jitsiBaseUrl(), json);
         this.coordinator = new RecordingCoordinator(
                 new RecordingPolicy(config.recording().gracePeriod(), config.recording().maxLength()),
                 new OccupantClassifier(config.occupants()), sessions, jibri, loop, io, stopper, clock,
@@ -216,6 +216,7 @@ public final class App implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("could not take back the running sessions", e);
         }
+        maintenance.scheduleWithFixedDelay(guard("jibri health", jibri::refreshHealth), 0, 2, TimeUnit.SECONDS);
         Sweeper sweeper = new Sweeper(config.jibri().recordingsDir(), ingestor, db.jdbi(), clock, config.finalizeHook().sweepAfter());
         long sweepMs = config.finalizeHook().sweepInterval().toMillis();
         maintenance.scheduleWithFixedDelay(guard("sweep", () -> {

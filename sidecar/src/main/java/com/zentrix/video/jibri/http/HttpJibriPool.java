@@ -59,16 +59,54 @@ public final class HttpJibriPool implements JibriControl {
     }
 
     /** Null when the Jibri accepted, else why not. */
-    private String tryStart(String url, String jibriSessionId, String roomName) {
-        try {
-            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(url + "/health"))
-                    .timeout(config.requestTimeout()).GET().build(), HttpResponse.BodyHandlers.ofString());
-            if (health.statusCode() != 200) return "health answered " + health.statusCode();
+    /** What a Jibri's health said, and when: a fresh "idle and healthy" saves a round trip on the start path. */
+    private record Known(boolean idleAndHealthy, long atMs) {}
+
+    private final java.util.Map<String, Known> known = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final long FRESH_MS = 3_000;
+
+    /**
+     * Asks every Jibri's health in the background (the maintenance schedule calls this), so that a
+     * start can go straight to startService. A stale or busy answer means asking again at start.
+     */
+    public void refreshHealth() {
+        for (String url : baseUrls) {
+            try {
+                health(url);
+            } catch (IOException e) {
+                known.remove(url);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Null when idle and healthy, else why not. */
+    private String health(String url) throws IOException, InterruptedException {
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(url + "/health"))
+                .timeout(config.requestTimeout()).GET().build(), HttpResponse.BodyHandlers.ofString());
+        String why;
+        if (health.statusCode() != 200) {
+            why = "health answered " + health.statusCode();
+        } else {
             JsonNode status = json.readTree(health.body()).path("status");
             String busy = status.path("busyStatus").asText("");
             String healthy = status.path("health").path("healthStatus").asText("");
-            if (!"IDLE".equals(busy)) return "busy (" + busy + ")";
-            if (!"HEALTHY".equals(healthy)) return "unhealthy (" + healthy + ")";
+            why = !"IDLE".equals(busy) ? "busy (" + busy + ")" : !"HEALTHY".equals(healthy) ? "unhealthy (" + healthy + ")" : null;
+        }
+        known.put(url, new Known(why == null, System.currentTimeMillis()));
+        return why;
+    }
+
+    private String tryStart(String url, String jibriSessionId, String roomName) {
+        try {
+            Known k = known.remove(url); // used once: after a start it is busy anyway
+            if (k == null || !k.idleAndHealthy() || System.currentTimeMillis() - k.atMs() > FRESH_MS) {
+                String why = health(url);
+                known.remove(url);
+                if (why != null) return why;
+            }
 
             HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(url + "/startService"))
                     .timeout(config.requestTimeout()).header("Content-Type", "application/json")
