@@ -31,6 +31,7 @@ import com.zentrix.video.jibri.JibriControl;
 import com.zentrix.video.jibri.JibriWebhooks;
 import com.zentrix.video.jibri.http.HttpJibriPool;
 import com.zentrix.video.jibri.xmpp.BreweryWatcher;
+import com.zentrix.video.jibri.xmpp.FocusJibriControl;
 import com.zentrix.video.web.Metrics;
 import com.zentrix.video.recording.OccupantClassifier;
 import com.zentrix.video.recording.RecordingCoordinator;
@@ -96,14 +97,16 @@ public final class App implements AutoCloseable {
         this.maintenance = Executors.newSingleThreadScheduledExecutor(named("maintenance"));
 
         SessionStore sessions = new SessionStore(db.jdbi());
-        JibriControl jibri = new HttpJibriPool(config.jibri(), config.jitsiBaseUrl(), json);
+        Signatures prosodySignatures = new Signatures(config.prosody().secret(), config.security().maxClockSkew());
+        JibriControl jibri = "xmpp".equals(config.jibri().mode())
+                ? new FocusJibriControl(config.jibri().focus(), prosodySignatures, json, clock)
+                : new HttpJibriPool(config.jibri(), config.jitsiBaseUrl(), json);
         this.coordinator = new RecordingCoordinator(
                 new RecordingPolicy(config.recording().gracePeriod(), config.recording().maxLength()),
                 new OccupantClassifier(config.occupants()), sessions, jibri, loop, io, stopper, clock,
                 config.jibri().retryInitialDelay(), config.jibri().retryMaxDelay());
         this.journal = new EventJournal(db.jdbi(), clock);
         EventSequencer sequencer = new EventSequencer(loop, config.prosody().reorderWindow(), coordinator::onEvent);
-        Signatures prosodySignatures = new Signatures(config.prosody().secret(), config.security().maxClockSkew());
         EventParser parser = new EventParser(json);
         EventIntake intake = new EventIntake(prosodySignatures, parser, journal, sequencer, config.prosody().maxEventBytes(),
                 config.prosody().maxSnapshotBytes(), clock);
@@ -226,7 +229,7 @@ public final class App implements AutoCloseable {
         App app = new App(config, clock);
         app.web.start(config.http().host(), config.http().port());
         log.info("Zentrix Video listening on http://{}:{}{}/ (database {}, archive {}, jibri {})", config.http().host(),
-                app.port(), config.http().pathPrefix(), config.databasePath(), config.archiveDir(), config.jibri().baseUrls());
+                app.port(), config.http().pathPrefix(), config.databasePath(), config.archiveDir(), "xmpp".equals(config.jibri().mode()) ? "through Jicofo via " + config.jibri().focus().controlUrl() : config.jibri().baseUrls());
         return app;
     }
 
