@@ -17,6 +17,8 @@ local json = require "util.json";
 local array = require "util.array";
 local uuid = require "util.uuid";
 local hashes = require "util.hashes";
+local base64 = require "util.encodings".base64;
+local st = require "util.stanza";
 local jid_util = require "util.jid";
 local normalize_path = require "util.http".normalize_path;
 local portmanager = require "core.portmanager";
@@ -39,12 +41,15 @@ local retry_max_delay = module:get_option_number("zentrix_retry_max_delay", 30) 
 local request_timeout = module:get_option_number("zentrix_request_timeout", 10) or 10;
 local max_clock_skew = module:get_option_number("zentrix_max_clock_skew", 300) or 300;
 local batch_max = math.floor(module:get_option_number("zentrix_batch_max", 100) or 100);
+-- How long POST <base>/jibri waits for the focus (Jicofo) to answer the Jibri IQ.
+local jibri_iq_timeout = module:get_option_number("zentrix_jibri_iq_timeout", 20) or 20;
 
 local RETRY_FIRST_DELAY = 0.5;
 local SIDECAR_BATCH_MAX = 500; -- the sidecar refuses larger batches (docs/protocol.md, "Batches")
 local HEALTH_CHECK_PREFIX = "__jicofo-health-check";
 local NICK_NS = "http://jabber.org/protocol/nick";
 local JIGASI_NS = "http://jitsi.org/protocol/jigasi";
+local JIBRI_NS = "http://jitsi.org/protocol/jibri";
 local SNAPSHOT = "snapshot";
 local BATCH = "batch";
 local WANT_SNAPSHOT_HEADER = "x-zentrix-want-snapshot"; -- net.http lower-cases response header names
@@ -493,7 +498,7 @@ end
 
 -- Room and occupant events ---------------------------------------------------------------------------
 
-local function emit(room, event_type, occupant_info)
+local function emit(room, event_type, occupant_info, recording)
 	local state = room_state(room);
 	state.seq = state.seq + 1;
 	local id = uuid.generate();
@@ -504,6 +509,7 @@ local function emit(room, event_type, occupant_info)
 		ts = now_ms();
 		room = { jid = room.jid, name = jid_util.node(room.jid), instance = state.instance };
 		occupant = occupant_info;
+		recording = recording;
 	});
 	module:log("debug", "Queueing event id=%s type=%s seq=%d room=%s", id, event_type, state.seq, room.jid);
 	enqueue({ id = id, type = event_type, room = room.jid, body = body });
@@ -543,6 +549,31 @@ module:hook("muc-occupant-left", function (event)
 	emit(room, "occupant-left", info);
 end, 1);
 
+-- Jicofo publishes the room's recording status in the focus's own presence
+-- (<jibri-recording-status xmlns='http://jitsi.org/protocol/jibri' status session_id failure_reason
+-- initiator/>, jitsi/jicofo JibriRecorder.kt publishJibriRecordingStatus). The focus re-sends its
+-- presence for other reasons too: only a change of status, session or failure becomes an event.
+module:hook("muc-broadcast-presence", function (event)
+	local room, occupant, stanza = event.room, event.occupant, event.stanza;
+	if is_health_check(room) or not stanza or jid_util.resource(occupant.nick) ~= "focus" then return; end
+	local status = stanza:get_child("jibri-recording-status", JIBRI_NS);
+	if not status then return; end
+	local a = status.attr;
+	local key = table.concat({ a.status or "", a.session_id or "", a.failure_reason or "" }, "|");
+	local state = room_state(room);
+	if state.recording_status == key then return; end
+	state.recording_status = key;
+	module:log("info", "Recording status in %s: %s session=%s failure=%s", room.jid, tostring(a.status),
+		tostring(a.session_id), tostring(a.failure_reason));
+	emit(room, "recording-status", nil, {
+		status = a.status;
+		session_id = a.session_id;
+		failure_reason = a.failure_reason;
+		initiator = a.initiator;
+		recording_mode = a.recording_mode;
+	});
+end);
+
 module:hook("muc-room-destroyed", function (event)
 	local room = event.room;
 	if is_health_check(room) then return; end
@@ -580,8 +611,9 @@ local function json_reply(response, status, body)
 	return body;
 end
 
--- The events' HMAC scheme with "GET <path>" (path without the query string) as the payload.
-local function check_signature(headers)
+-- The events' HMAC scheme over a request line: "GET <path>" (path without the query string), or
+-- "POST <path>\n<body>" for requests with a body.
+local function check_signature(headers, payload)
 	local timestamp, signature = headers.x_zentrix_timestamp, headers.x_zentrix_signature;
 	if type(timestamp) ~= "string" or not timestamp:match("^%d+$") or #timestamp > 15 then
 		return false, "missing or malformed X-Zentrix-Timestamp";
@@ -593,27 +625,152 @@ local function check_signature(headers)
 	if type(signature) ~= "string" then
 		return false, "missing X-Zentrix-Signature";
 	end
-	if not hashes.equals(signature, "sha256=" .. hmac_hex(timestamp .. ".GET " .. rooms_path)) then
+	if not hashes.equals(signature, "sha256=" .. hmac_hex(timestamp .. "." .. payload)) then
 		return false, "wrong signature";
 	end
 	return true;
 end
 
+-- The 401 answer for a request whose signature does not hold (the same for every reason; the reason is
+-- logged), or nil when it holds.
+local function refuse_unsigned(request, response, payload, what)
+	local ok, why = check_signature(request.headers, payload);
+	if ok then return nil; end
+	module:log("warn", "Refused %s request from %s: %s", what, request.ip, why);
+	return json_reply(response, 401, json.encode({
+		error = "unauthorized";
+		message = "missing or invalid X-Zentrix-Signature";
+	}));
+end
+
 module:hook_object_event(http_server, "GET " .. rooms_path, function (event)
 	local request, response = event.request, event.response;
-	local ok, why = check_signature(request.headers);
-	if not ok then
-		module:log("warn", "Refused occupancy request from %s: %s", request.ip, why);
-		return json_reply(response, 401, json.encode({
-			error = "unauthorized";
-			message = "missing or invalid X-Zentrix-Signature";
-		}));
-	end
+	local refused = refuse_unsigned(request, response, "GET " .. rooms_path, "occupancy");
+	if refused then return refused; end
 	local rooms = snapshot_rooms();
 	module:log("debug", "Occupancy request from %s: %d room(s), %d occupant(s)",
 		request.ip, #rooms, count_occupants(rooms));
 	return json_reply(response, 200, json.encode({ ts = now_ms(), rooms = rooms }));
 end);
+
+-- Recording through Jicofo: POST <base>/jibri -------------------------------------------------------------
+-- The sidecar asks for Jitsi's Jibri IQ to be sent to the room's focus from a staff occupant's own
+-- session, the way a moderator's Jitsi Meet client sends it (jitsi/lib-jitsi-meet
+-- modules/recording/JibriSession; prior art: jitsi-contrib/prosody-plugins jibri_autostart). The MUC
+-- rewrites the sender to the occupant's in-room JID, so Jicofo applies its own moderator check, picks a
+-- Jibri and shows the recording to everyone. Jicofo's answer comes back to that in-room JID; it is taken
+-- here (by our id inside the MUC's rewritten id) and becomes the HTTP response. docs/protocol.md,
+-- "Recording through Jicofo".
+
+local jibri_path = (base_path == "/" and "" or base_path) .. "/jibri";
+local IQ_ID_PREFIX = "zentrix-jibri-";
+local pending_iqs = {}; -- our IQ id -> { timer, answer = function (stanza) }
+
+local function get_room(room_jid)
+	local muc = hosts[module.host] and hosts[module.host].modules.muc;
+	return muc and muc.get_room_from_jid and muc.get_room_from_jid(room_jid);
+end
+
+-- The occupant to send as: the one named while present; for a stop, when that one has gone, any other
+-- moderator (Jicofo accepts a stop only from a moderator occupant).
+local function sender_for(room, nick, action)
+	local occupant = type(nick) == "string" and room:get_occupant_by_nick(nick);
+	if occupant then return occupant; end
+	if action ~= "stop" then return nil; end
+	for _, o in room:each_occupant() do
+		if o.role == "moderator" and jid_util.resource(o.nick) ~= "focus" then return o; end
+	end
+	return nil;
+end
+
+local function jibri_error(response, status, code, message)
+	module:log("info", "Jibri request refused: %s (%s)", code, message);
+	return json_reply(response, status, json.encode({ error = code, message = message }));
+end
+
+module:hook_object_event(http_server, "POST " .. jibri_path, function (event)
+	local request, response = event.request, event.response;
+	local body = request.body or "";
+	local refused = refuse_unsigned(request, response, "POST " .. jibri_path .. "\n" .. body, "Jibri");
+	if refused then return refused; end
+	local req = json.decode(body);
+	if type(req) ~= "table" then return jibri_error(response, 400, "bad_request", "body must be a JSON object"); end
+	local action = req.action;
+	if action ~= "start" and action ~= "stop" then
+		return jibri_error(response, 400, "bad_request", "field 'action' must be start or stop");
+	end
+	if type(req.room) ~= "string" then return jibri_error(response, 400, "bad_request", "field 'room' is missing"); end
+	local room = get_room(req.room);
+	if not room then return jibri_error(response, 404, "no-room", "no room " .. req.room .. " on " .. module.host); end
+	local focus = room:get_occupant_by_nick(room.jid .. "/focus");
+	if not focus then
+		return jibri_error(response, 409, "no-focus", "no focus in " .. room.jid .. " (Jicofo is not in the room)");
+	end
+	local sender = sender_for(room, req.occupant, action);
+	if not sender then
+		return jibri_error(response, 409, "not-in-room", tostring(req.occupant) .. " is not in " .. room.jid
+			.. (action == "stop" and " and no other moderator is" or ""));
+	end
+
+	local id = IQ_ID_PREFIX .. uuid.generate();
+	local attrs = { xmlns = JIBRI_NS, action = action, recording_mode = "file" };
+	if action == "start" and type(req.app_data) == "string" then attrs.app_data = req.app_data; end
+	if type(req.session_id) == "string" then attrs.session_id = req.session_id; end
+	local entry = {};
+	local function answer(status, reply)
+		if pending_iqs[id] ~= entry then return; end
+		pending_iqs[id] = nil;
+		if entry.timer then entry.timer:stop(); end
+		json_reply(response, status, nil);
+		response:send(json.encode(reply));
+	end
+	entry.answer = function (stanza)
+		local sent_for = { focus = focus.nick, sender = sender.nick };
+		if stanza.attr.type == "result" then
+			local jibri = stanza:get_child("jibri", JIBRI_NS);
+			local session_id = jibri and jibri.attr.session_id;
+			module:log("info", "Jibri %s in %s accepted by the focus: session=%s", action, room.jid, tostring(session_id));
+			answer(200, { type = "result", session_id = session_id, focus = sent_for.focus, sender = sent_for.sender });
+		else
+			local error_type, condition, text = stanza:get_error();
+			if not text then
+				-- Smack 4.4 (Jicofo's XMPP library) may drop the stanzas namespace from <text/> on the
+				-- wire; take the text wherever it is.
+				local error_tag = stanza:get_child("error");
+				local text_tag = error_tag and error_tag:get_child("text");
+				text = text_tag and text_tag:get_text();
+			end
+			module:log("info", "Jibri %s in %s refused by the focus: %s %s", action, room.jid, tostring(condition),
+				tostring(text));
+			answer(200, { type = "error", error_type = error_type, condition = condition, text = text,
+				focus = sent_for.focus, sender = sent_for.sender });
+		end
+	end
+	entry.timer = module:add_timer(jibri_iq_timeout, function ()
+		module:log("warn", "The focus of %s did not answer Jibri %s id=%s within %gs", room.jid, action, id,
+			jibri_iq_timeout);
+		answer(504, { error = "timeout"; message = "the focus did not answer within " .. jibri_iq_timeout .. " s" });
+	end);
+	pending_iqs[id] = entry;
+	module:log("info", "Sending Jibri %s to %s as %s (%s) id=%s", action, focus.nick, sender.nick, sender.jid, id);
+	module:send(st.iq({ type = "set", id = id, from = sender.jid, to = focus.nick }):tag("jibri", attrs):up());
+	return true; -- answered when the focus replies (or on timeout)
+end);
+
+-- The focus's reply reaches the sender's in-room JID with the id the MUC built:
+-- base64(<focus real JID> \0 <our id> \0 <hash>) (bjc/prosody plugins/muc/muc.lib.lua,
+-- handle_iq_to_occupant). Ours are taken here, ahead of mod_muc (priority -2), and not passed on.
+module:hook("iq/full", function (event)
+	local stanza = event.stanza;
+	local t = stanza.attr.type;
+	if (t ~= "result" and t ~= "error") or next(pending_iqs) == nil then return; end
+	local ok, decoded = pcall(base64.decode, stanza.attr.id or "");
+	local orig_id = ok and type(decoded) == "string" and decoded:match("^%Z+%z(%Z*)%z.+$");
+	local entry = orig_id and pending_iqs[orig_id];
+	if not entry then return; end
+	entry.answer(stanza);
+	return true;
+end, 10);
 
 local function rooms_urls()
 	local urls = {};

@@ -38,6 +38,7 @@ import com.zentrix.video.jibri.JibriControl;
 import com.zentrix.video.jibri.JibriWebhooks;
 import com.zentrix.video.jibri.http.HttpJibriPool;
 import com.zentrix.video.jibri.xmpp.BreweryWatcher;
+import com.zentrix.video.jibri.xmpp.FocusJibriControl;
 import com.zentrix.video.web.Metrics;
 import com.zentrix.video.recording.OccupantClassifier;
 import com.zentrix.video.recording.RecordingCoordinator;
@@ -103,14 +104,18 @@ public final class App implements AutoCloseable {
         this.maintenance = Executors.newSingleThreadScheduledExecutor(named("maintenance"));
 
         SessionStore sessions = new SessionStore(db.jdbi());
-        HttpJibriPool jibri = new HttpJibriPool(config.jibri(), config.jitsiBaseUrl(), json);
+        Signatures prosodySignatures = new Signatures(config.prosody().secret(), config.security().maxClockSkew());
+        HttpJibriPool httpPool = "xmpp".equals(config.jibri().mode()) ? null
+                : new HttpJibriPool(config.jibri(), config.jitsiBaseUrl(), json);
+        JibriControl jibri = "xmpp".equals(config.jibri().mode())
+                ? new FocusJibriControl(config.jibri().focus(), prosodySignatures, json, clock)
+                : httpPool;
         this.coordinator = new RecordingCoordinator(
                 new RecordingPolicy(config.recording().gracePeriod(), config.recording().maxLength()),
                 new OccupantClassifier(config.occupants()), sessions, jibri, loop, io, stopper, clock,
                 config.jibri().retryInitialDelay(), config.jibri().retryMaxDelay());
         this.journal = new EventJournal(db.jdbi(), clock);
         EventSequencer sequencer = new EventSequencer(loop, config.prosody().reorderWindow(), coordinator::onEvent);
-        Signatures prosodySignatures = new Signatures(config.prosody().secret(), config.security().maxClockSkew());
         EventParser parser = new EventParser(json);
         EventIntake intake = new EventIntake(prosodySignatures, parser, journal, sequencer, config.prosody().maxEventBytes(),
                 config.prosody().maxSnapshotBytes(), clock);
@@ -216,7 +221,7 @@ public final class App implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("could not take back the running sessions", e);
         }
-        maintenance.scheduleWithFixedDelay(guard("jibri health", jibri::refreshHealth), 0, 2, TimeUnit.SECONDS);
+        if (httpPool != null) maintenance.scheduleWithFixedDelay(guard("jibri health", httpPool::refreshHealth), 0, 2, TimeUnit.SECONDS);
         Sweeper sweeper = new Sweeper(config.jibri().recordingsDir(), ingestor, db.jdbi(), clock, config.finalizeHook().sweepAfter());
         long sweepMs = config.finalizeHook().sweepInterval().toMillis();
         maintenance.scheduleWithFixedDelay(guard("sweep", () -> {
@@ -256,7 +261,7 @@ public final class App implements AutoCloseable {
         App app = new App(config, clock);
         app.web.start(config.http().host(), config.http().port());
         log.info("Zentrix Video listening on http://{}:{}{}/ (database {}, archive {}, jibri {})", config.http().host(),
-                app.port(), config.http().pathPrefix(), config.databasePath(), config.archiveDir(), config.jibri().baseUrls());
+                app.port(), config.http().pathPrefix(), config.databasePath(), config.archiveDir(), "xmpp".equals(config.jibri().mode()) ? "through Jicofo via " + config.jibri().focus().controlUrl() : config.jibri().baseUrls());
         return app;
     }
 

@@ -67,7 +67,11 @@ public record ZentrixConfig(
             Set<String> webhookAllowed,
             Duration retryInitialDelay,
             Duration retryMaxDelay,
-            Brewery brewery) {}
+            Brewery brewery,
+            Focus focus) {}
+
+    /** Mode "xmpp": mod_zentrix_events' endpoint that sends the Jibri IQ to the room's focus, and how long to wait. */
+    public record Focus(String controlUrl, Duration timeout, String appData) {}
 
     public record Brewery(boolean enabled, String host, int port, String domain, String username, String password,
             String security, String muc, String nickname) {}
@@ -140,7 +144,9 @@ public record ZentrixConfig(
                                     jibri.getInt("brewery.port"), jibri.getString("brewery.domain"),
                                     jibri.getString("brewery.username"), jibri.getString("brewery.password"),
                                     jibri.getString("brewery.security"), jibri.getString("brewery.muc"),
-                                    jibri.getString("brewery.nickname"))),
+                                    jibri.getString("brewery.nickname")),
+                            new Focus(jibri.getString("focus.control-url"), jibri.getDuration("focus.timeout"),
+                                    jibri.getString("focus.app-data"))),
                     c.getString("jitsi.base-url"),
                     new Occupants(lower(occ.getStringList("staff-domains")), occ.getBoolean("staff-jwt-moderators"),
                             lower(occ.getStringList("staff-accounts")), lower(occ.getStringList("ignored-domains"))),
@@ -172,10 +178,15 @@ public record ZentrixConfig(
     }
 
     private void validate() {
-        if (!"http".equals(jibri.mode())) {
-            throw new ConfigError("zentrix.jibri.mode must be \"http\" (got \"" + jibri.mode() + "\")");
+        if (!"http".equals(jibri.mode()) && !"xmpp".equals(jibri.mode())) {
+            throw new ConfigError("zentrix.jibri.mode must be \"http\" or \"xmpp\" (got \"" + jibri.mode() + "\")");
         }
-        if (jibri.baseUrls().isEmpty()) throw new ConfigError("zentrix.jibri.base-urls must list at least one Jibri");
+        if ("http".equals(jibri.mode()) && jibri.baseUrls().isEmpty()) {
+            throw new ConfigError("zentrix.jibri.base-urls must list at least one Jibri");
+        }
+        if ("xmpp".equals(jibri.mode()) && !jibri.focus().controlUrl().matches("https?://.+")) {
+            throw new ConfigError("zentrix.jibri.focus.control-url must be an http(s) URL in mode \"xmpp\"");
+        }
         if (http.port() < 0 || http.port() > 65535) throw new ConfigError("zentrix.http.port out of range");
         if (!List.of("disabled", "ifpossible", "required").contains(jibri.brewery().security())) {
             throw new ConfigError("zentrix.jibri.brewery.security must be disabled, ifpossible or required");

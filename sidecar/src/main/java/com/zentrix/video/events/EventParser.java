@@ -121,7 +121,19 @@ public final class EventParser {
             if (occ == null || !occ.isObject()) throw bad("field 'occupant' is missing or not an object");
             occupant = occupant(occ);
         }
-        return new RoomEvent(id, type, seq, Instant.ofEpochMilli(tsMs), room, occupant,
+        RoomEvent.Recording recording = null;
+        if (type == RoomEvent.Type.RECORDING_STATUS) {
+            JsonNode rec = root.get("recording");
+            if (rec == null || !rec.isObject()) throw bad("field 'recording' is missing or not an object");
+            String status = text(rec, "recording.status", "status", true);
+            if (!java.util.Set.of("pending", "on", "off").contains(status)) {
+                throw bad("field 'recording.status' must be pending, on or off");
+            }
+            recording = new RoomEvent.Recording(status, text(rec, "recording.session_id", "session_id", false),
+                    text(rec, "recording.failure_reason", "failure_reason", false),
+                    text(rec, "recording.initiator", "initiator", false));
+        }
+        return new RoomEvent(id, type, seq, Instant.ofEpochMilli(tsMs), room, occupant, recording,
                 new String(body, StandardCharsets.UTF_8));
     }
 

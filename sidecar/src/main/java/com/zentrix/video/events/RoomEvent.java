@@ -4,13 +4,15 @@ import java.time.Instant;
 
 /** One MUC event from the Prosody module (docs/protocol.md, "Room events"). */
 public record RoomEvent(
-        String id, Type type, long seq, Instant ts, Room room, Occupant occupant, String body) {
+        String id, Type type, long seq, Instant ts, Room room, Occupant occupant, Recording recording, String body) {
 
     public enum Type {
         ROOM_CREATED("room-created"),
         ROOM_DESTROYED("room-destroyed"),
         OCCUPANT_JOINED("occupant-joined"),
-        OCCUPANT_LEFT("occupant-left");
+        OCCUPANT_LEFT("occupant-left"),
+        /** Jicofo's jibri-recording-status in the focus's presence changed. */
+        RECORDING_STATUS("recording-status");
 
         private final String wire;
 
@@ -33,6 +35,12 @@ public record RoomEvent(
     }
 
     public record Room(String jid, String name, String instance) {}
+
+    /**
+     * Jicofo's recording status for the room ({@code jitsi/jicofo: JibriRecorder.kt}): status pending,
+     * on or off; the Jicofo session id (the folder Jibri writes); why it failed, when it did.
+     */
+    public record Recording(String status, String sessionId, String failureReason, String initiator) {}
 
     /** The occupant's kind as far as Prosody knows. */
     public enum Kind {

@@ -6,23 +6,38 @@ package com.zentrix.video.jibri;
  */
 public interface JibriControl {
 
-    /** Outcome of a start: which recorder took it, or why none could. */
-    record StartResult(boolean started, String jibriUrl, String failure) {
+    /**
+     * The room to record, and the staff occupant (in-room JID, {@code room@conference.host/nick}) on
+     * whose behalf it is asked; null when no operator is present. Recording through Jicofo needs the
+     * occupant (Jicofo accepts the request only from a moderator); the HTTP API does not.
+     */
+    record Target(String roomJid, String roomName, String staffOccupant) {}
+
+    /**
+     * Outcome of a start: which recorder took it, or why none could. {@code sessionId} is the recorder
+     * session id the controller assigned when it is not ours (Jicofo picks its own, and Jibri names the
+     * recording folder after it); null keeps the id we asked for.
+     */
+    record StartResult(boolean started, String jibriUrl, String sessionId, String failure) {
         public static StartResult ok(String url) {
-            return new StartResult(true, url, null);
+            return new StartResult(true, url, null, null);
+        }
+
+        public static StartResult ok(String url, String sessionId) {
+            return new StartResult(true, url, sessionId, null);
         }
 
         public static StartResult failed(String why) {
-            return new StartResult(false, null, why);
+            return new StartResult(false, null, null, why);
         }
     }
 
-    /** Asks a recorder to record the room into a folder named after jibriSessionId. */
-    StartResult start(String jibriSessionId, String roomName);
+    /** Asks a recorder to record the room into a folder named after jibriSessionId (or the id it returns). */
+    StartResult start(String jibriSessionId, Target target);
 
-    /** Whether the recorder at jibriUrl is busy now; null when it cannot be reached. */
+    /** Whether the recorder at jibriUrl is busy now; null when it cannot be reached or cannot be asked. */
     Boolean busy(String jibriUrl);
 
-    /** Asks the recorder at jibriUrl to stop; returns once it has (finalize included). */
-    void stop(String jibriUrl, String jibriSessionId) throws Exception;
+    /** Asks the recorder at jibriUrl to stop; returns once it has (finalize included, where it can tell). */
+    void stop(String jibriUrl, String jibriSessionId, Target target) throws Exception;
 }

@@ -68,10 +68,15 @@ public final class RecordingCoordinator {
     private static final class Attempt {
         final long sessionId;
         final long recordingId;
-        final String jibriSessionId;
+        /** Ours until the controller assigns its own (Jicofo does). */
+        String jibriSessionId;
+        /** The operator on whose behalf the recorder was asked (in-room JID). */
+        String staffOccupant;
         String jibriUrl;
         boolean stopRequested;
         boolean over;
+        /** A recorder status that arrived while the start was still in flight. */
+        RoomEvent.Recording early;
 
         Attempt(long sessionId, long recordingId, String jibriSessionId) {
             this.sessionId = sessionId;
@@ -122,6 +127,7 @@ public final class RecordingCoordinator {
                     apply(room, new RecordingPolicy.Input.Joined(p.get()));
                 }
                 case OCCUPANT_LEFT -> apply(room, new RecordingPolicy.Input.Left(e.occupant().nick()));
+                case RECORDING_STATUS -> recordingStatus(room, e.recording());
                 case ROOM_DESTROYED -> {
                     apply(room, new RecordingPolicy.Input.Destroyed());
                     if (room.wake != null) room.wake.cancel(false);
@@ -200,14 +206,15 @@ public final class RecordingCoordinator {
         String jibriSessionId = "zv-" + sessionId + "-" + room.attempts + "-" + HexFormat.of().formatHex(randomBytes());
         long recordingId = store.newRecording(sessionId, jibriSessionId, clock.millis());
         Attempt a = new Attempt(sessionId, recordingId, jibriSessionId);
+        a.staffOccupant = room.state.firstStaff().map(Participant::nick).orElse(null);
         room.attempt = a;
         log.info("asking a recorder room={} session={} attempt={} jibriSession={}", room.name, sessionId, room.attempts,
                 jibriSessionId);
-        String roomName = room.name;
+        JibriControl.Target target = new JibriControl.Target(room.jid, room.name, a.staffOccupant);
         io.execute(() -> {
             JibriControl.StartResult r;
             try {
-                r = jibri.start(jibriSessionId, roomName);
+                r = jibri.start(jibriSessionId, target);
             } catch (RuntimeException ex) {
                 r = JibriControl.StartResult.failed("recorder call failed: " + ex);
             }
@@ -227,6 +234,13 @@ public final class RecordingCoordinator {
         MDC.put("session", Long.toString(a.sessionId));
         if (r.started()) {
             a.jibriUrl = r.jibriUrl();
+            if (r.sessionId() != null && !r.sessionId().equals(a.jibriSessionId)) {
+                // Jicofo chose the id; Jibri names the recording folder after it, and finalize matches by it.
+                log.info("recorder session renamed room={} session={} from={} to={}", room.name, a.sessionId,
+                        a.jibriSessionId, r.sessionId());
+                store.renameRecording(a.recordingId, r.sessionId());
+                a.jibriSessionId = r.sessionId();
+            }
             store.recordingAccepted(a.recordingId, r.jibriUrl(), now);
             if (a.stopRequested || room.attempt != a) {
                 log.info("recorder started after the session ended; stopping it room={} session={} jibri={}", room.name,
@@ -239,6 +253,9 @@ public final class RecordingCoordinator {
             store.setStatus(a.sessionId, "starting", "recorder " + r.jibriUrl() + " is joining the call", now);
             log.info("recorder accepted room={} session={} jibri={} jibriSession={}", room.name, a.sessionId,
                     r.jibriUrl(), a.jibriSessionId);
+            RoomEvent.Recording early = a.early;
+            a.early = null;
+            if (early != null && a.jibriSessionId.equals(early.sessionId())) recordingStatus(room, early);
         } else {
             a.over = true;
             store.recordingFailed(a.recordingId, r.failure(), now);
@@ -273,11 +290,14 @@ public final class RecordingCoordinator {
         a.over = true;
         store.recordingStopping(a.recordingId, clock.millis());
         String roomName = room.name;
+        // Jicofo takes a stop only from a moderator occupant: whoever is staff now, else the one who started.
+        JibriControl.Target target = new JibriControl.Target(room.jid, room.name,
+                room.state.firstStaff().map(Participant::nick).orElse(a.staffOccupant));
         // stopService blocks until Jibri's finalize script has exited, and that script calls us:
         // run it on its own executor, holding nothing.
         stopper.execute(() -> {
             try {
-                jibri.stop(a.jibriUrl, a.jibriSessionId);
+                jibri.stop(a.jibriUrl, a.jibriSessionId, target);
                 onLoop(() -> store.recorderStopReturned(a.recordingId, a.jibriSessionId, clock.millis()));
                 log.info("recorder stopped room={} session={} jibri={}", roomName, a.sessionId, a.jibriUrl);
             } catch (Exception ex) {
@@ -285,6 +305,31 @@ public final class RecordingCoordinator {
                         a.jibriUrl, ex.toString());
             }
         });
+    }
+
+    /**
+     * Jicofo's recording status for the room (the focus's presence, forwarded by the module): on means
+     * capturing, off means stopped, off with a failure reason means Jibri failed. Runs on the loop.
+     */
+    private void recordingStatus(Room room, RoomEvent.Recording r) {
+        if (r == null || r.sessionId() == null) {
+            log.warn("recording status without a session id room={} status={}", room.name, r == null ? null : r.status());
+            return;
+        }
+        Attempt a = room.attempt;
+        if (store.recordingByJibriId(r.sessionId()).isEmpty() && a != null && a.jibriUrl == null && !a.over) {
+            // Jicofo published it before its answer to our start reached us: apply it once that has.
+            a.early = r;
+            log.info("recording status ahead of the start answer room={} status={} jibriSession={}", room.name,
+                    r.status(), r.sessionId());
+            return;
+        }
+        switch (r.status()) {
+            case "pending" -> log.info("Jicofo is starting a recorder room={} jibriSession={}", room.name, r.sessionId());
+            case "on" -> recorderStatus(r.sessionId(), true, null);
+            default -> recorderStatus(r.sessionId(), false,
+                    r.failureReason() == null ? null : "Jibri failed (failure_reason=" + r.failureReason() + ")");
+        }
     }
 
     /** Jibri's session webhook: ON, OFF, or OFF with a failure. Call from any thread. */

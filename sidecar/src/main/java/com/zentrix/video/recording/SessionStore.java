@@ -89,6 +89,12 @@ public final class SessionStore {
                 .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
     }
 
+    /** The controller assigned its own recorder session id (Jicofo does): the folder will carry that name. */
+    public void renameRecording(long recordingId, String jibriSessionId) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE recordings SET jibri_session_id = :j WHERE id = :id")
+                .bind("j", jibriSessionId).bind("id", recordingId).execute());
+    }
+
     public void recordingAccepted(long recordingId, String jibriUrl, long nowMs) {
         jdbi.useHandle(h -> h.createUpdate("UPDATE recordings SET jibri_url = :u, status = 'recording', "
                         + "started_ms = coalesce(started_ms, :now) WHERE id = :id AND status = 'requested'")

@@ -45,7 +45,8 @@ public final class HttpJibriPool implements JibriControl {
     }
 
     @Override
-    public StartResult start(String jibriSessionId, String roomName) {
+    public StartResult start(String jibriSessionId, Target target) {
+        String roomName = target.roomName();
         List<String> refusals = new ArrayList<>();
         int first = Math.floorMod(next.getAndIncrement(), baseUrls.size());
         for (int i = 0; i < baseUrls.size(); i++) {
@@ -160,7 +161,7 @@ public final class HttpJibriPool implements JibriControl {
     }
 
     @Override
-    public void stop(String jibriUrl, String jibriSessionId) throws Exception {
+    public void stop(String jibriUrl, String jibriSessionId, Target target) throws Exception {
         HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(jibriUrl + "/stopService"))
                 .timeout(config.stopTimeout()).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
