@@ -21,6 +21,8 @@ import com.zentrix.video.retention.Deletions;
 import com.zentrix.video.retention.Retention;
 import com.zentrix.video.retention.RetentionApi;
 import com.zentrix.video.retention.RetentionPolicies;
+import com.zentrix.video.subject.SubjectApi;
+import com.zentrix.video.subject.Subjects;
 import com.zentrix.video.web.ApiException;
 import com.zentrix.video.web.Bodies;
 import com.zentrix.video.archive.SessionQueries;
@@ -153,6 +155,7 @@ public final class App implements AutoCloseable {
         Deletions deletions = new Deletions(db.jdbi(), config.archiveDir(), audit, clock);
         Retention retention = new Retention(db.jdbi(), retentionPolicies, deletions, clock);
         RetentionApi retentionApi = new RetentionApi(db.jdbi(), retentionPolicies, deletions, audit, json, clock);
+        SubjectApi subjectApi = new SubjectApi(new Subjects(db.jdbi(), deletions, audit, json, clock), json, clock);
 
         this.web = WebServer.create(config.http().pathPrefix(), json, app -> {
             app.get("/api/v1/health", ctx -> ctx.json(Map.of("status", "ok")));
@@ -189,6 +192,9 @@ public final class App implements AutoCloseable {
             app.post("/api/v1/sessions/{id}/legal-hold", retentionApi::hold);
             app.delete("/api/v1/sessions/{id}/legal-hold", retentionApi::release);
             app.delete("/api/v1/sessions/{id}/recording", retentionApi::deleteRecording);
+            app.get("/api/v1/subject", subjectApi::find);
+            app.get("/api/v1/subject/export", subjectApi::export);
+            app.post("/api/v1/subject/delete", subjectApi::delete);
             app.get("/api/v1/audit", auditApi::list);
             app.get("/api/v1/audit.csv", auditApi::csv);
             app.get("/api/v1/rooms", ctx -> {

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Automatic recording and a managed archive for Jitsi Meet.",
         subcommands = {ServeCommand.class, com.zentrix.video.cli.UserCommand.class,
                 com.zentrix.video.cli.AuditCommand.class,
-                com.zentrix.video.cli.RetentionCommand.class,
+                com.zentrix.video.cli.RetentionCommand.class, com.zentrix.video.cli.SubjectCommand.class,
                 com.zentrix.video.cli.VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -27,7 +27,9 @@ public final class OccupantClassifier {
         String userId = o.jwt() != null ? o.jwt().id() : null;
         String name = o.displayName() != null ? o.displayName() : (o.jwt() != null ? o.jwt().name() : null);
         Participant.Side side = isStaff(o, host) ? Participant.Side.STAFF : Participant.Side.CLIENT;
-        return Optional.of(new Participant(o.nick(), side, o.jid(), userId, name));
+        String email = o.jwt() != null ? o.jwt().email() : null;
+        String phone = o.kind() == RoomEvent.Kind.JIGASI ? o.displayName() : null;
+        return Optional.of(new Participant(o.nick(), side, o.jid(), userId, name, email, phone));
     }
 
     private boolean isStaff(RoomEvent.Occupant o, String host) {

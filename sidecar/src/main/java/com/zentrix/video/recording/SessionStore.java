@@ -19,11 +19,12 @@ public final class SessionStore {
     public long openSession(String roomJid, String roomName, Participant staff, Participant client, long nowMs) {
         return jdbi.inTransaction(h -> {
             long id = h.createUpdate("INSERT INTO sessions (room_jid, room_name, operator_jid, operator_user_id, "
-                            + "operator_name, client_jid, client_user_id, client_name, started_ms, status, reason, updated_ms) "
-                            + "VALUES (:room, :name, :opJid, :opUser, :opName, :clJid, :clUser, :clName, :now, 'starting', NULL, :now)")
+                            + "operator_name, client_jid, client_user_id, client_name, client_email, client_phone, started_ms, status, reason, updated_ms) "
+                            + "VALUES (:room, :name, :opJid, :opUser, :opName, :clJid, :clUser, :clName, :clEmail, :clPhone, :now, 'starting', NULL, :now)")
                     .bind("room", roomJid).bind("name", roomName)
                     .bind("opJid", staff.jid()).bind("opUser", staff.userId()).bind("opName", staff.displayName())
                     .bind("clJid", client.jid()).bind("clUser", client.userId()).bind("clName", client.displayName())
+                    .bind("clEmail", client.email()).bind("clPhone", client.phone())
                     .bind("now", nowMs)
                     .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
             history(h, id, "starting", null, nowMs);

@@ -124,7 +124,7 @@ public final class Deletions {
     }
 
     /** A tracked path inside the archive folder, never through a symlink; anything else is refused. */
-    Path tracked(String relative) {
+    public Path tracked(String relative) {
         Path p = archiveDir.resolve(relative).normalize();
         if (!p.startsWith(archiveDir) || p.equals(archiveDir)) throw new IllegalStateException("tracked path " + relative + " is outside the archive");
         for (Path q = p; q != null && !q.equals(archiveDir); q = q.getParent()) {

@@ -120,8 +120,12 @@ public final class RetentionApi {
         return p;
     }
 
-    /** The mandatory reason: {@code ?reason=} or a JSON body's "reason". */
     private String reason(Context ctx) {
+        return reason(ctx, json);
+    }
+
+    /** The mandatory reason: {@code ?reason=} or a JSON body's "reason"; else 400 reason_required. */
+    public static String reason(Context ctx, ObjectMapper json) {
         String r = ctx.queryParam("reason");
         if (r == null || r.isBlank()) {
             byte[] body = Bodies.readLimited(ctx, 16 * 1024);

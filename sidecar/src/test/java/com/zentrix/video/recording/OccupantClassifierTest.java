@@ -27,6 +27,17 @@ class OccupantClassifierTest {
     }
 
     @Test
+    void aClientsJwtEmailAndAJigasiCallersNumberAreKeptForSubjectRequests() {
+        var jwt = new RoomEvent.Jwt("u-1", "Citizen", "citizen@example.org", false, "member");
+        Participant p = any.classify(occ("a@meet.test", Kind.JWT, jwt)).orElseThrow();
+        assertEquals("citizen@example.org", p.email());
+        assertEquals(null, p.phone());
+        Participant caller = any.classify(occ("sip@meet.test", Kind.JIGASI, null)).orElseThrow();
+        assertEquals("Name", caller.phone(), "the display name as is");
+        assertEquals(null, caller.email());
+    }
+
+    @Test
     void focusRecorderAndHiddenDomainsDoNotCount() {
         assertTrue(any.classify(occ("focus@auth.meet.test", Kind.FOCUS, null)).isEmpty());
         assertTrue(any.classify(occ("recorder@recorder.meet.test", Kind.HIDDEN, null)).isEmpty());

@@ -32,10 +32,17 @@ public final class Archive {
 
     /** A finished session of the given operator with a real recording of the given length; returns its id. */
     public long recordedSession(String room, String operatorJid, String clientName, double seconds) throws Exception {
+        return recordedSession(room, operatorJid, clientName, null, null, seconds);
+    }
+
+    /** The same, for a client who came with a JWT carrying this user id and e-mail (either may be null). */
+    public long recordedSession(String room, String operatorJid, String clientName, String clientJwtId, String clientEmail,
+            double seconds) throws Exception {
         long now = System.currentTimeMillis();
         long id = store.openSession(room + "@conference.meet.zentrix.local", room,
                 new Participant(room + "/op", Participant.Side.STAFF, operatorJid, null, "Operator " + operatorJid),
-                new Participant(room + "/cl", Participant.Side.CLIENT, "x@guest.meet.zentrix.local", null, clientName), now);
+                new Participant(room + "/cl", Participant.Side.CLIENT, "x@guest.meet.zentrix.local", clientJwtId, clientName,
+                        clientEmail, null), now);
         String jibriId = "zv-test-" + id + "-" + (++n);
         long rec = store.newRecording(id, jibriId, now);
         store.recordingAccepted(rec, "http://jibri.test", now);
