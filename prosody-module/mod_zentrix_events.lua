@@ -653,6 +653,36 @@ module:hook_object_event(http_server, "GET " .. rooms_path, function (event)
 	return json_reply(response, 200, json.encode({ ts = now_ms(), rooms = rooms }));
 end);
 
+-- Participants are told: POST <base>/notice ---------------------------------------------------------------
+-- When a session starts recording, the sidecar asks for a visible notice in the room (issue: privacy,
+-- "participants are told"): a groupchat message from the room itself to every occupant, so every Jitsi
+-- Meet client shows it in the chat. Body {"room": "<room jid>", "text": "…"}; signed like the other
+-- endpoints ("POST <path>\n<body>").
+
+local notice_path = (base_path == "/" and "" or base_path) .. "/notice";
+
+module:hook_object_event(http_server, "POST " .. notice_path, function (event)
+	local request, response = event.request, event.response;
+	local body = request.body or "";
+	local refused = refuse_unsigned(request, response, "POST " .. notice_path .. "\n" .. body, "notice");
+	if refused then return refused; end
+	local req = json.decode(body);
+	if type(req) ~= "table" or type(req.room) ~= "string" or type(req.text) ~= "string" or req.text == ""
+		or #req.text > 2000 then
+		return json_reply(response, 400, json.encode({ error = "bad_request",
+			message = "body needs 'room' (a room JID) and 'text' (1-2000 characters)" }));
+	end
+	local muc = hosts[module.host] and hosts[module.host].modules.muc;
+	local room = muc and muc.get_room_from_jid and muc.get_room_from_jid(req.room);
+	if not room then
+		return json_reply(response, 404, json.encode({ error = "no-room", message = "no room " .. req.room }));
+	end
+	room:broadcast_message(st.message({ type = "groupchat", from = room.jid, id = uuid.generate() })
+		:tag("body"):text(req.text):up());
+	module:log("info", "Recording notice sent to %s", room.jid);
+	return json_reply(response, 200, json.encode({ sent = true }));
+end);
+
 -- Recording through Jicofo: POST <base>/jibri -------------------------------------------------------------
 -- The sidecar asks for Jitsi's Jibri IQ to be sent to the room's focus from a staff occupant's own
 -- session, the way a moderator's Jitsi Meet client sends it (jitsi/lib-jitsi-meet

@@ -32,6 +32,8 @@ import com.zentrix.video.events.EventJournal;
 import com.zentrix.video.events.EventParser;
 import com.zentrix.video.events.EventSequencer;
 import com.zentrix.video.events.ProsodySnapshots;
+import com.zentrix.video.events.ProsodyNotice;
+import com.zentrix.video.recording.RecordingNotice;
 import com.zentrix.video.ingest.Sweeper;
 import com.zentrix.video.ingest.FinalizeEndpoint;
 import com.zentrix.video.ingest.Ingestor;
@@ -115,7 +117,9 @@ public final class App implements AutoCloseable {
         this.coordinator = new RecordingCoordinator(
                 new RecordingPolicy(config.recording().gracePeriod(), config.recording().maxLength()),
                 new OccupantClassifier(config.occupants()), sessions, jibri, loop, io, stopper, clock,
-                config.jibri().retryInitialDelay(), config.jibri().retryMaxDelay());
+                config.jibri().retryInitialDelay(), config.jibri().retryMaxDelay(),
+                config.privacy().noticeUrl().isBlank() ? RecordingNotice.NONE
+                        : new ProsodyNotice(config.privacy().noticeUrl(), config.privacy().noticeText(), prosodySignatures, json, clock));
         this.journal = new EventJournal(db.jdbi(), clock);
         EventSequencer sequencer = new EventSequencer(loop, config.prosody().reorderWindow(), coordinator::onEvent);
         EventParser parser = new EventParser(json);

@@ -31,6 +31,13 @@ public final class RecordingCoordinator {
     private static final Logger log = LoggerFactory.getLogger(RecordingCoordinator.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    private final RecordingNotice notice;
+    private final java.util.Set<Long> noticed = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+            return size() > 10_000;
+        }
+    });
     private final RecordingPolicy policy;
     private final OccupantClassifier classifier;
     private final SessionStore store;
@@ -91,7 +98,8 @@ public final class RecordingCoordinator {
 
     public RecordingCoordinator(RecordingPolicy policy, OccupantClassifier classifier, SessionStore store,
             JibriControl jibri, ScheduledExecutorService loop, ExecutorService io, ExecutorService stopper, Clock clock,
-            Duration retryInitial, Duration retryMax) {
+            Duration retryInitial, Duration retryMax, RecordingNotice notice) {
+        this.notice = notice;
         this.policy = policy;
         this.classifier = classifier;
         this.store = store;
@@ -353,6 +361,8 @@ public final class RecordingCoordinator {
                 store.recordingOn(row.get().id(), now);
                 if (room != null) store.setStatus(sessionId, "recording", null, now);
                 log.info("recorder is capturing session={} jibriSession={}", sessionId, jibriSessionId);
+                // The people in the room are told once per session, when the recording really runs.
+                if (room != null && noticed.add(sessionId)) notice.recordingStarted(room.jid, sessionId);
                 return;
             }
             if (failure != null) {

@@ -90,6 +90,8 @@ class RecordingFlowIT {
 
             Instant joined = Instant.now();
             XmppClients.Participant client = guest.join(flow.room(room), "citizen", "Петро Іваненко");
+            java.util.List<String> chat = new java.util.concurrent.CopyOnWriteArrayList<>();
+            client.muc().addMessageListener(m -> { if (m.getBody() != null) chat.add(m.getFrom() + "|" + m.getBody()); });
             await().atMost(Duration.ofSeconds(5)).until(() -> !startsFor(room).isEmpty());
             JibriStandIn.StartRequest start = startsFor(room).get(0);
             long startLatency = Duration.between(joined, start.receivedAt()).toMillis();
@@ -98,6 +100,10 @@ class RecordingFlowIT {
             assertEquals("https://meet.zentrix.local", start.body().at("/callParams/callUrlInfo/baseUrl").asText());
 
             awaitStatus(room, "recording");
+            // Participants are told: the room itself says so in the chat, in Ukrainian and English.
+            await().atMost(Duration.ofSeconds(5)).until(() -> !chat.isEmpty());
+            assertEquals(flow.room(room) + "|" + sidecar.config().privacy().noticeText(), chat.get(0));
+            assertTrue(chat.get(0).contains("записується") && chat.get(0).contains("recorded"), chat.get(0));
             Thread.sleep(3000);
             Instant left = Instant.now();
             client.leave();

@@ -41,7 +41,8 @@ public final class Flow implements AutoCloseable {
         System.arraycopy(extraJibriUrls, 0, urls, jibriCount, extraJibriUrls.length);
         int prosodyHttp = Sidecar.freePort();
         sidecar = settings.apply(Sidecar.builder(dir).port(port).jibris(urls)
-                .set("zentrix.prosody.snapshot-url", "http://127.0.0.1:" + prosodyHttp + "/zentrix_events/rooms")).start();
+                .set("zentrix.prosody.snapshot-url", "http://127.0.0.1:" + prosodyHttp + "/zentrix_events/rooms")
+                .set("zentrix.privacy.notice-url", "http://127.0.0.1:" + prosodyHttp + "/zentrix_events/notice")).start();
         prosody = ProsodyServer.builder().eventsUrl(sidecar.eventsUrl()).eventsSecret(Sidecar.PROSODY_SECRET)
                 .httpPort(prosodyHttp).recorderHost(true).start();
         prosody.register("olena", "olena-pass");
