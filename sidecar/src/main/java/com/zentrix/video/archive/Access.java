@@ -16,7 +16,19 @@ import java.util.Set;
  * outside it does not exist.
  */
 public record Access(String predicate, Map<String, Object> binds) {
-    private static final String OWN = "(s.operator_jid = :acc_jid OR s.operator_user_id = :acc_uid)";
+    /**
+     * "The session's operator is this person", as simple as their identities allow: with one identity
+     * it is a single indexed equality, so SQLite walks that operator's index in date order and a page
+     * costs the same whether they have ten sessions or a hundred thousand (docs/BENCHMARKS.md).
+     */
+    private static String own(Principal p) {
+        boolean jid = p.xmppJid() != null && !p.xmppJid().isBlank();
+        boolean uid = p.jwtUserId() != null && !p.jwtUserId().isBlank();
+        if (jid && uid) return "(s.operator_jid = :acc_jid OR s.operator_user_id = :acc_uid)";
+        if (jid) return "s.operator_jid = :acc_jid";
+        if (uid) return "s.operator_user_id = :acc_uid";
+        return "0 = 1"; // no identity links this principal to any session
+    }
     public static final String REASON_HEADER = "X-Access-Reason";
 
     /**
@@ -31,10 +43,11 @@ public record Access(String predicate, Map<String, Object> binds) {
             // An empty string never matches a stored JID or id, so a principal with neither owns nothing.
             binds.put("acc_jid", p.xmppJid() == null ? "" : p.xmppJid().toLowerCase(Locale.ROOT));
             binds.put("acc_uid", p.jwtUserId() == null ? "" : p.jwtUserId());
-            String seen = p.role().seesEverything() ? "1 = 1" : OWN;
+            String own = own(p);
+            String seen = p.role().seesEverything() ? "1 = 1" : own;
             String sensitive;
             if (sensitiveAccess.contains(p.role().wire())) sensitive = null;
-            else if (sensitiveAccess.contains("owner")) sensitive = "(s.sensitive = 0 OR " + OWN + ")";
+            else if (sensitiveAccess.contains("owner")) sensitive = "(s.sensitive = 0 OR " + own + ")";
             else sensitive = "s.sensitive = 0";
             return new Access(sensitive == null ? seen : "(" + seen + " AND " + sensitive + ")", Map.copyOf(binds));
         }
@@ -53,10 +66,5 @@ public record Access(String predicate, Map<String, Object> binds) {
         }
         r = r.strip();
         return r.length() > 500 ? r.substring(0, 500) : r;
-    }
-
-    /** Whether this principal may change flags and add notes on a session it can see (all can). */
-    public static boolean canAnnotate(Principal p) {
-        return true;
     }
 }
