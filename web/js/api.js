@@ -1,6 +1,9 @@
 // The JSON API, by relative URL (api/v1/...), so the UI works under any base path. Changes carry the
 // CSRF token the login handed out; a 401 anywhere means the login has ended.
 let csrf = null;
+// Why this person opens a sensitive session, by session id; kept for the tab's life and sent with every
+// request about that session (the server requires and audits it).
+const reasons = new Map();
 let onLoggedOut = () => {};
 
 export class ApiError extends Error {
@@ -9,6 +12,15 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
   }
+}
+
+export function setAccessReason(sessionId, reason) {
+  reasons.set(String(sessionId), reason);
+}
+
+function reasonFor(path) {
+  const m = /^sessions\/(\d+)/.exec(path);
+  return m ? reasons.get(m[1]) : undefined;
 }
 
 export function setCsrf(token) {
@@ -28,6 +40,9 @@ export async function api(path, { method = 'GET', body, query, login = false } =
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
+  // In the query, not a header: a header cannot carry Cyrillic text through fetch().
+  const reason = reasonFor(path);
+  if (reason) query = { ...(query || {}), reason };
   let url = `api/v1/${path}`;
   if (query) {
     const q = new URLSearchParams();
@@ -60,5 +75,11 @@ export async function api(path, { method = 'GET', body, query, login = false } =
 }
 
 export function mediaUrl(sessionId, download = false) {
-  return `api/v1/sessions/${encodeURIComponent(sessionId)}/media${download ? '?download=1' : ''}`;
+  // A <video> cannot send headers: the reason for a sensitive session goes in the query.
+  const q = new URLSearchParams();
+  if (download) q.set('download', '1');
+  const reason = reasons.get(String(sessionId));
+  if (reason) q.set('reason', reason);
+  const s = q.toString();
+  return `api/v1/sessions/${encodeURIComponent(sessionId)}/media${s ? `?${s}` : ''}`;
 }

@@ -1,6 +1,6 @@
 // One session: the player (fed by the authorised media URL, seekable through HTTP Range), its facts,
 // coverage and gaps, flags with who and when, notes that seek the player, and the status history.
-import { api, mediaUrl } from '../api.js';
+import { api, mediaUrl, setAccessReason } from '../api.js';
 import { el, blank, clear, announce } from '../dom.js';
 import { t, tr } from '../i18n.js';
 import { when, whenExact, isoTime, clock, coverage, errorKey, errorArgs } from '../format.js';
@@ -60,6 +60,25 @@ function historyPanel(d) {
       el('time', { datetime: isoTime(h.at_ms), text: whenExact(h.at_ms) }), ' ', statusBadge(h.status, h.reason)))));
 }
 
+/** A sensitive session opens only with a reason, which the server writes to the audit trail. */
+function renderReasonForm(main, id, focus) {
+  const input = el('textarea', { id: 'access-reason', required: true, rows: 3, maxlength: 500 });
+  const form = el('form', { id: 'reason-form', class: 'panel' },
+    el('h2', { id: 'reason-title', i18n: 'session.reason.title', tabindex: '-1' }),
+    el('p', { i18n: 'session.reason.text' }),
+    el('label', { for: 'access-reason', i18n: 'session.reason.label' }), input,
+    el('button', { type: 'submit', id: 'reason-submit', class: 'primary', i18n: 'session.reason.submit' }));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const reason = input.value.trim();
+    if (!reason) return;
+    setAccessReason(id, reason);
+    renderSession(main, { id, focus });
+  });
+  clear(main).append(form);
+  if (focus) form.querySelector('h2').focus();
+}
+
 export async function renderSession(main, { id, focus }) {
   const loading = el('p', { class: 'list-status', role: 'status', i18n: 'list.loading' });
   clear(main).append(loading);
@@ -69,6 +88,10 @@ export async function renderSession(main, { id, focus }) {
     if (!loading.isConnected) return; // another page was opened meanwhile
   } catch (err) {
     if (!loading.isConnected) return;
+    if (err.status === 403 && err.code === 'reason_required') {
+      renderReasonForm(main, id, focus);
+      return;
+    }
     if (err.status === 404) renderMessage(main, { titleKey: 'session.notFound.title', textKey: 'session.notFound.text', focus });
     else if (err.status !== 401) renderMessage(main, { titleKey: 'error.title', textKey: errorKey(err), focus });
     return;
@@ -95,7 +118,9 @@ export async function renderSession(main, { id, focus }) {
     try {
       d = await api(`sessions/${id}`);
     } catch (err) {
-      if (err.status !== 401) announce(t(errorKey(err), errorArgs(err)));
+      // Just flagged sensitive: from now on it opens only with a reason.
+      if (err.status === 403 && err.code === 'reason_required') renderReasonForm(main, id, true);
+      else if (err.status !== 401) announce(t(errorKey(err), errorArgs(err)));
       return;
     }
     fill();

@@ -237,9 +237,16 @@ class ArchiveBrowserIT {
         browser.find("#note-add").click();
         browser.until(d -> !browser.all("#note-list .note-seek").isEmpty());
         browser.find("#flag-sensitive").click();
+        // A sensitive session opens only with a reason (which the audit keeps): the page asks for one.
+        browser.visible("#access-reason").sendKeys("перевірка позначки");
+        browser.find("#reason-submit").click();
         browser.until(d -> browser.all("#flags .flag-meta").stream().anyMatch(e -> e.getText().contains("olena")));
+        assertEquals(1, sidecar.number("SELECT count(*) FROM audit WHERE action = 'view' AND session_id = ? AND detail LIKE ?",
+                a2, "%перевірка позначки%"), "the reason is in the audit trail");
 
         browser.driver().navigate().refresh();
+        browser.visible("#access-reason").sendKeys("перевірка після оновлення");
+        browser.find("#reason-submit").click();
         browser.visible("#notes");
         WebElement note = browser.visible("#note-list .note-seek");
         assertEquals("1500", note.getAttribute("data-at-ms"));
