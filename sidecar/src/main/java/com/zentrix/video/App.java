@@ -3,6 +3,9 @@ package com.zentrix.video;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.zentrix.video.analytics.AnalyticsApi;
+import com.zentrix.video.analytics.AnalyticsQueries;
+import com.zentrix.video.analytics.ZoneTable;
 import com.zentrix.video.archive.Flags;
 import com.zentrix.video.archive.MediaApi;
 import com.zentrix.video.archive.Notes;
@@ -79,6 +82,7 @@ public final class App implements AutoCloseable {
     private App(ZentrixConfig config, Clock clock) {
         this.config = config;
         this.db = Database.open(config.databasePath());
+        ZoneTable.ensure(db.jdbi(), config.timeZone());
         ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         this.adminToken = adminToken(config);
@@ -129,6 +133,7 @@ public final class App implements AutoCloseable {
         Flags flags = new Flags(db.jdbi(), audit, clock, bodies);
         MediaApi media = new MediaApi(db.jdbi(), config.archiveDir(), audit, config.media().xAccelRedirect(),
                 config.media().xAccelPrefix());
+        AnalyticsApi analytics = new AnalyticsApi(new AnalyticsQueries(db.jdbi()), clock, config.timeZone());
         String prefix = config.http().pathPrefix();
         this.brewery = config.jibri().brewery().enabled() ? new BreweryWatcher(config.jibri().brewery(), clock) : null;
         if (brewery != null) brewery.start();
@@ -161,6 +166,7 @@ public final class App implements AutoCloseable {
             app.put("/api/v1/sessions/{id}/flags", flags::set);
             app.post("/api/v1/sessions/{id}/reviewed", flags::reviewed);
             app.get("/api/v1/review-queue", sessionApi::reviewQueue);
+            app.get("/api/v1/analytics/{table}", analytics::table);
             app.get("/api/v1/rooms", ctx -> {
                 if (!AuthApi.principal(ctx).role().seesEverything()) throw ApiException.forbidden("the live rooms are for supervisors and admins");
                 ctx.json(Map.of("rooms", coordinator.rooms(), "jibris", webhooks.statuses()));
