@@ -34,6 +34,8 @@ import com.zentrix.video.jibri.JibriControl;
 import com.zentrix.video.jibri.JibriWebhooks;
 import com.zentrix.video.jibri.http.HttpJibriPool;
 import com.zentrix.video.jibri.xmpp.BreweryWatcher;
+import com.zentrix.video.live.AlertWebhook;
+import com.zentrix.video.live.LiveBoard;
 import com.zentrix.video.web.Metrics;
 import com.zentrix.video.recording.OccupantClassifier;
 import com.zentrix.video.recording.RecordingCoordinator;
@@ -74,6 +76,7 @@ public final class App implements AutoCloseable {
     private final ExecutorService stopper;
     private final ExecutorService ingest;
     private final ScheduledExecutorService maintenance;
+    private final ScheduledExecutorService live;
     private final BreweryWatcher brewery;
     private final Javalin web;
     private final RecordingCoordinator coordinator;
@@ -98,6 +101,7 @@ public final class App implements AutoCloseable {
         this.stopper = Executors.newCachedThreadPool(named("jibri-stop"));
         this.ingest = Executors.newSingleThreadExecutor(named("ingest"));
         this.maintenance = Executors.newSingleThreadScheduledExecutor(named("maintenance"));
+        this.live = Executors.newScheduledThreadPool(2, named("live-board"));
 
         SessionStore sessions = new SessionStore(db.jdbi());
         JibriControl jibri = new HttpJibriPool(config.jibri(), config.jitsiBaseUrl(), json);
@@ -134,6 +138,9 @@ public final class App implements AutoCloseable {
         MediaApi media = new MediaApi(db.jdbi(), config.archiveDir(), audit, config.media().xAccelRedirect(),
                 config.media().xAccelPrefix());
         AnalyticsApi analytics = new AnalyticsApi(new AnalyticsQueries(db.jdbi()), clock, config.timeZone());
+        ZentrixConfig.Live liveCfg = config.live();
+        LiveBoard board = new LiveBoard(coordinator::rooms, db.jdbi(), clock, liveCfg.alertAfter(),
+                new AlertWebhook(liveCfg.webhookUrl(), liveCfg.webhookAttempts(), liveCfg.webhookTimeout(), json, live));
         String prefix = config.http().pathPrefix();
         this.brewery = config.jibri().brewery().enabled() ? new BreweryWatcher(config.jibri().brewery(), clock) : null;
         if (brewery != null) brewery.start();
@@ -167,6 +174,7 @@ public final class App implements AutoCloseable {
             app.post("/api/v1/sessions/{id}/reviewed", flags::reviewed);
             app.get("/api/v1/review-queue", sessionApi::reviewQueue);
             app.get("/api/v1/analytics/{table}", analytics::table);
+            app.get("/api/v1/live", ctx -> ctx.json(board.view(com.zentrix.video.archive.Access.of(AuthApi.principal(ctx)))));
             app.get("/api/v1/rooms", ctx -> {
                 if (!AuthApi.principal(ctx).role().seesEverything()) throw ApiException.forbidden("the live rooms are for supervisors and admins");
                 ctx.json(Map.of("rooms", coordinator.rooms(), "jibris", webhooks.statuses()));
@@ -183,6 +191,15 @@ public final class App implements AutoCloseable {
                 ctx.contentType("text/plain; version=0.0.4").result(Metrics.render(brewery == null ? null : brewery.counts(), db.jdbi()));
             });
         });
+
+        long checkMs = liveCfg.checkInterval().toMillis();
+        live.scheduleWithFixedDelay(guard("live board", () -> {
+            try {
+                board.check();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }), checkMs, checkMs, TimeUnit.MILLISECONDS);
 
         int resumed = ingestor.resumePending();
         if (resumed > 0) log.info("resuming {} unfinished finalize hand-overs", resumed);
@@ -293,6 +310,7 @@ public final class App implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         maintenance.shutdownNow();
+        live.shutdownNow();
         loop.shutdownNow();
         io.shutdownNow();
         stopper.shutdownNow();

@@ -24,7 +24,8 @@ public record ZentrixConfig(
         String jitsiBaseUrl,
         Occupants occupants,
         Recording recording,
-        ZoneId timeZone) {
+        ZoneId timeZone,
+        Live live) {
 
     public record Http(String host, int port, String basePath, String publicUrl) {
         /** The base path with a leading and without a trailing slash; "" for the root. */
@@ -77,6 +78,9 @@ public record ZentrixConfig(
             Set<String> ignoredDomains) {}
 
     public record Recording(Duration gracePeriod, Duration maxLength, Duration restartWait) {}
+
+    public record Live(Duration alertAfter, Duration checkInterval, String webhookUrl, int webhookAttempts,
+            Duration webhookTimeout) {}
 
     /** Loads reference.conf, overridden by the given file (when not null) and the environment. */
     public static ZentrixConfig load(Path file) {
@@ -137,7 +141,10 @@ public record ZentrixConfig(
                             lower(occ.getStringList("staff-accounts")), lower(occ.getStringList("ignored-domains"))),
                     new Recording(c.getDuration("recording.grace-period"), c.getDuration("recording.max-length"),
                             c.getDuration("recording.restart-wait")),
-                    ZoneId.of(c.getString("time-zone")));
+                    ZoneId.of(c.getString("time-zone")),
+                    new Live(c.getDuration("live.alert-after"), c.getDuration("live.check-interval"),
+                            c.getString("live.webhook.url"), c.getInt("live.webhook.attempts"),
+                            c.getDuration("live.webhook.timeout")));
             cfg.validate();
             return cfg;
         } catch (com.typesafe.config.ConfigException | java.time.DateTimeException e) {
@@ -163,6 +170,11 @@ public record ZentrixConfig(
         }
         if (!List.of("disabled", "required", "ifpossible").contains(auth.jitsi().security())) {
             throw new ConfigError("zentrix.auth.jitsi.security must be disabled, required or ifpossible");
+        }
+        if (live.checkInterval().isZero() || live.checkInterval().isNegative()) throw new ConfigError("zentrix.live.check-interval must be positive");
+        if (live.webhookAttempts() < 1) throw new ConfigError("zentrix.live.webhook.attempts must be at least 1");
+        if (!live.webhookUrl().isBlank() && !live.webhookUrl().matches("(?i)https?://.+")) {
+            throw new ConfigError("zentrix.live.webhook.url must be an http:// or https:// URL (or empty)");
         }
         if (recording.gracePeriod().isNegative()) throw new ConfigError("zentrix.recording.grace-period is negative");
         if (recording.maxLength().isZero() || recording.maxLength().isNegative()) throw new ConfigError("zentrix.recording.max-length must be positive");
