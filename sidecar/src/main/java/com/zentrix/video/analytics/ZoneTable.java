@@ -29,6 +29,25 @@ public final class ZoneTable {
 
     private ZoneTable() {}
 
+    /** An aggregate table: what it is grouped by, and what it stores for the group before the sums. */
+    private record Aggregate(String table, String groupBy, String keys) {
+        Aggregate(String table, String groupBy) {
+            this(table, groupBy, groupBy);
+        }
+    }
+
+    private static final String OPERATOR = "max(operator_jid), max(operator_user_id)";
+    private static final List<Aggregate> AGGREGATES = List.of(
+            new Aggregate("analytics_day", "day"),
+            new Aggregate("analytics_day_op", "day, op_key", "day, op_key, " + OPERATOR),
+            new Aggregate("analytics_day_room", "day, room_name"),
+            new Aggregate("analytics_day_room_op", "day, room_name, op_key", "day, room_name, op_key, " + OPERATOR),
+            new Aggregate("analytics_hour", "day, hour"),
+            new Aggregate("analytics_hour_op", "day, hour, op_key", "day, hour, op_key, " + OPERATOR));
+
+    private static final String SUMS = "sum(sessions), sum(ended), sum(duration_ms), sum(ok), sum(errors), sum(deleted), "
+            + "sum(conversation_ms), sum(recorded_ms)";
+
     /** One offset from an instant on. */
     record Offset(long fromMs, long offsetMs) {}
 
@@ -69,12 +88,13 @@ public final class ZoneTable {
             PreparedBatch b = h.prepareBatch("INSERT INTO analytics_zone (from_ms, offset_ms) VALUES (:f, :o)");
             for (Offset o : offsets) b.bind("f", o.fromMs()).bind("o", o.offsetMs()).add();
             b.execute();
-            for (String t : List.of("analytics_day", "analytics_day_op", "analytics_day_room", "analytics_day_room_op",
-                    "analytics_hour", "analytics_hour_op")) {
-                h.execute("DELETE FROM " + t);
+            h.execute("DROP TABLE IF EXISTS temp.analytics_rebuild");
+            h.execute("CREATE TEMP TABLE analytics_rebuild AS SELECT * FROM analytics_recompute");
+            for (Aggregate a : AGGREGATES) {
+                h.execute("DELETE FROM " + a.table());
+                h.execute("INSERT INTO " + a.table() + " SELECT " + a.keys() + ", " + SUMS + " FROM analytics_rebuild GROUP BY " + a.groupBy());
             }
-            h.execute("INSERT INTO analytics_contribution SELECT 1, started_ms, ended_ms, status, conversation_ms, "
-                    + "recorded_ms, room_name, operator_jid, operator_user_id FROM sessions");
+            h.execute("DROP TABLE temp.analytics_rebuild");
             h.execute("INSERT INTO analytics_state (key, value) VALUES ('zone', ?) "
                     + "ON CONFLICT (key) DO UPDATE SET value = excluded.value", want);
             return h.createQuery("SELECT count(*) FROM sessions").mapTo(Integer.class).one();
