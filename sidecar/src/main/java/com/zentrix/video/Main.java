@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 /** {@code zentrix-video}: the sidecar's command line. */
 @Command(name = "zentrix-video", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Automatic recording and a managed archive for Jitsi Meet.",
-        subcommands = {ServeCommand.class, com.zentrix.video.cli.UserCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, com.zentrix.video.cli.UserCommand.class, com.zentrix.video.cli.ReportCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
