@@ -5,9 +5,10 @@
 --   Component "conference.meet.example.org" "muc"
 --       modules_enabled = { "zentrix_events" }
 --
--- The wire format is docs/protocol.md, sections "Room events" and "Occupancy snapshot". One event per
--- signed POST; one request in flight at a time from a bounded FIFO queue, so the sidecar sees each
--- room's events in order. GET <http_paths.zentrix_events or /zentrix_events>/rooms on Prosody's HTTP
+-- The wire format is docs/protocol.md, sections "Room events" and "Occupancy snapshot". One signed POST
+-- carries one event, or a batch {"events":[...]} of up to zentrix_batch_max when several are waiting (a
+-- snapshot always alone); one request in flight at a time from a bounded FIFO queue, so the sidecar sees
+-- each room's events in order. GET <http_paths.zentrix_events or /zentrix_events>/rooms on Prosody's HTTP
 -- port answers a signed request with the current occupancy.
 
 local http = require "net.http";
@@ -37,12 +38,15 @@ local queue_max = math.floor(module:get_option_number("zentrix_queue_max", 10000
 local retry_max_delay = module:get_option_number("zentrix_retry_max_delay", 30) or 30;
 local request_timeout = module:get_option_number("zentrix_request_timeout", 10) or 10;
 local max_clock_skew = module:get_option_number("zentrix_max_clock_skew", 300) or 300;
+local batch_max = math.floor(module:get_option_number("zentrix_batch_max", 100) or 100);
 
 local RETRY_FIRST_DELAY = 0.5;
+local SIDECAR_BATCH_MAX = 500; -- the sidecar refuses larger batches (docs/protocol.md, "Batches")
 local HEALTH_CHECK_PREFIX = "__jicofo-health-check";
 local NICK_NS = "http://jabber.org/protocol/nick";
 local JIGASI_NS = "http://jitsi.org/protocol/jigasi";
 local SNAPSHOT = "snapshot";
+local BATCH = "batch";
 local WANT_SNAPSHOT_HEADER = "x-zentrix-want-snapshot"; -- net.http lower-cases response header names
 
 if not events_url then
@@ -70,6 +74,11 @@ if not secret or secret == "" then
 end
 
 if queue_max < 1 then queue_max = 1; end
+if batch_max < 1 then batch_max = 1; end
+if batch_max > SIDECAR_BATCH_MAX then
+	module:log("warn", "zentrix_batch_max %d is above the sidecar's limit; using %d", batch_max, SIDECAR_BATCH_MAX);
+	batch_max = SIDECAR_BATCH_MAX;
+end
 
 local function now_ms()
 	return math.floor(time_now() * 1000);
@@ -212,11 +221,15 @@ end
 
 -- Delivery: a FIFO queue with one request in flight -------------------------------------------------
 -- An entry is { id, type, room, body }. The body is encoded once; the signature is made per attempt
--- so that a long outage does not push the timestamp outside the sidecar's allowed clock skew.
+-- so that a long outage does not push the timestamp outside the sidecar's allowed clock skew. When more
+-- than one event waits, up to batch_max of them go out as one batch entry { type = "batch", events,
+-- body } (never a snapshot: it travels alone). A batch the sidecar refuses (4xx) is taken apart and
+-- its events re-sent one by one, so one bad event cannot take good ones with it.
 
 local queue = { first = 1, last = 0 }; -- waiting entries, not counting the one in flight
 local waiting_snapshots = 0;            -- snapshot entries among them
-local in_flight;                        -- the entry being delivered (sent or waiting for a retry)
+local in_flight;                        -- the entry or batch being delivered (sent or waiting for a retry)
+local singly = {};                      -- events of a refused batch, to re-send one by one before the queue
 local current_attempt;                  -- { request, timer, done } of the running HTTP request
 local retry_timer;
 local retry_delay = RETRY_FIRST_DELAY;
@@ -232,6 +245,11 @@ local function queue_pop()
 	queue.first = queue.first + 1;
 	if entry.type == SNAPSHOT then waiting_snapshots = waiting_snapshots - 1; end
 	return entry;
+end
+
+-- The oldest waiting entry, without taking it.
+local function queue_peek()
+	return queue[queue.first];
 end
 
 local function queue_append(entry)
@@ -284,7 +302,7 @@ local function request_snapshot(reason)
 end
 
 local function schedule_retry(entry)
-	module:log("debug", "Retrying event id=%s in %gs", entry.id, retry_delay);
+	module:log("debug", "Retrying %s id=%s in %gs", entry.type == BATCH and "batch" or "event", entry.id, retry_delay);
 	retry_timer = module:add_timer(retry_delay, function ()
 		retry_timer = nil;
 		attempt(entry);
@@ -299,14 +317,48 @@ local function brief(body)
 	return body;
 end
 
+-- The batch's part of its log lines: how many events, the first and the last.
+local function describe_batch(entry)
+	local events = entry.events;
+	return ("batch of %d events (id=%s type=%s room=%s … id=%s type=%s room=%s)"):format(#events,
+		events[1].id, events[1].type, events[1].room, events[#events].id, events[#events].type, events[#events].room);
+end
+
+local function on_batch_result(entry, body, code)
+	if code >= 200 and code < 300 then
+		module:log("debug", "Delivered %s (%d) %s", describe_batch(entry), code, brief(body));
+	elseif code == 0 or code >= 500 then
+		module:log("warn", "Sending %s failed (%s: %s); will retry in %gs", describe_batch(entry),
+			code == 0 and "transport error" or ("HTTP " .. code), brief(body), retry_delay);
+		schedule_retry(entry);
+		return;
+	else
+		-- The sidecar takes a batch whole or not at all: send each event on its own, so that only the bad
+		-- one is refused (and logged) and the others are delivered.
+		module:log("warn", "Sidecar refused %s: HTTP %d %s; sending them one by one", describe_batch(entry), code,
+			brief(body));
+		for i, event in ipairs(entry.events) do
+			table.insert(singly, i, event);
+		end
+	end
+	in_flight = nil;
+	retry_delay = RETRY_FIRST_DELAY;
+	send_next();
+end
+
 local function on_result(entry, body, code, wants_snapshot)
 	if wants_snapshot then
 		if entry.type == SNAPSHOT then
 			-- The answer to a snapshot asking for another would loop; it just got one.
 			module:log("debug", "Ignoring %s on the answer to snapshot id=%s", WANT_SNAPSHOT_HEADER, entry.id);
 		else
-			request_snapshot("requested by the sidecar in its answer to event id=" .. entry.id);
+			request_snapshot(("requested by the sidecar in its answer to %s id=%s"):format(
+				entry.type == BATCH and "the batch starting with event" or "event", entry.id));
 		end
+	end
+	if entry.type == BATCH then
+		on_batch_result(entry, body, code);
+		return;
 	end
 	if code >= 200 and code < 300 then
 		module:log("debug", "Delivered event id=%s type=%s room=%s (%d)", entry.id, entry.type, entry.room, code);
@@ -359,17 +411,50 @@ function attempt(entry)
 	end
 end
 
+-- Events waiting behind the first one go with it, up to batch_max, up to the next snapshot.
+local function take_batch(first)
+	local events = { first };
+	while #events < batch_max do
+		local next_entry = queue_peek();
+		if not next_entry or next_entry.type == SNAPSHOT then break; end
+		events[#events + 1] = queue_pop();
+	end
+	if #events == 1 then return first; end
+	local bodies = {};
+	for i, event in ipairs(events) do bodies[i] = event.body; end
+	return {
+		id = first.id;
+		type = BATCH;
+		room = first.room;
+		events = events;
+		body = '{"events":[' .. table.concat(bodies, ",") .. "]}";
+	};
+end
+
 function send_next()
 	if in_flight then return; end
-	in_flight = queue_pop();
+	if singly[1] then
+		in_flight = table.remove(singly, 1);
+	else
+		in_flight = queue_pop();
+		if in_flight and in_flight.type ~= SNAPSHOT then
+			in_flight = take_batch(in_flight);
+		end
+	end
 	if in_flight then
 		attempt(in_flight);
 	end
 end
 
+-- Everything not yet delivered, oldest first, as single entries (a batch in flight is taken apart).
 local function pending_entries()
 	local pending = {};
-	if in_flight then pending[1] = in_flight; end
+	if in_flight and in_flight.type == BATCH then
+		for _, event in ipairs(in_flight.events) do pending[#pending + 1] = event; end
+	elseif in_flight then
+		pending[1] = in_flight;
+	end
+	for _, event in ipairs(singly) do pending[#pending + 1] = event; end
 	for i = queue.first, queue.last do
 		pending[#pending + 1] = queue[i];
 	end
@@ -552,6 +637,6 @@ if not module.reloading then
 	request_snapshot("module loaded");
 end
 
-module:log("info", "Forwarding room events to %s (hidden domains: %s; queue max %d; retry max %gs; timeout %gs);"
-	.. " occupancy at %s", events_url, tostring(hidden_domains), queue_max, retry_max_delay, request_timeout,
-	rooms_urls());
+module:log("info", "Forwarding room events to %s (hidden domains: %s; queue max %d; batch max %d; retry max %gs;"
+	.. " timeout %gs); occupancy at %s", events_url, tostring(hidden_domains), queue_max, batch_max, retry_max_delay,
+	request_timeout, rooms_urls());

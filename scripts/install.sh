@@ -739,6 +739,11 @@ write_sidecar_config() {
         echo "  }"
         echo "  database.path = \"$DATA_DIR/zentrix.db\""
         echo "  archive.dir = \"$ARCHIVE_DIR\""
+        echo "  # recordings are sent by nginx (its internal location $MEDIA_LOCATION is aliased to archive.dir)"
+        echo "  media {"
+        echo "    x-accel-redirect = true"
+        echo "    x-accel-prefix = \"$MEDIA_LOCATION\""
+        echo "  }"
         echo "  prosody.secret = $(hocon_str "$PROSODY_SECRET")"
         echo "  finalize.secret = $(hocon_str "$FINALIZE_SECRET")"
         echo "  jibri {"
@@ -757,6 +762,19 @@ write_sidecar_config() {
         echo "include \"local.conf\""
     } >"$out"
     put_file "$CONF_FILE" 0640 "root:$SERVICE_USER" "$out" masked
+}
+
+# local.conf may move the archive, but nginx's internal media location (X-Accel-Redirect) still
+# sends files from $ARCHIVE_DIR: say so, rather than let every recording answer 404.
+check_local_archive_dir() {
+    local f dir xaccel
+    f="$(r "$ETC_DIR/local.conf")"
+    [ -f "$f" ] || return 0
+    dir="$(edit hocon-get "$f" archive.dir)" || dir="$(edit hocon-block-get "$f" archive dir)" || return 0
+    xaccel="$(edit hocon-get "$f" x-accel-redirect)" || xaccel=true
+    if [ "${dir%/}" != "$ARCHIVE_DIR" ] && [ "$xaccel" != false ]; then
+        warn "$ETC_DIR/local.conf moves the archive to $dir, but nginx sends recordings from $ARCHIVE_DIR ($MEDIA_LOCATION in $NGINX_SITE), and the unit lets the sidecar write only in $DATA_DIR: mount the other disk at $ARCHIVE_DIR instead, or set zentrix.media.x-accel-redirect = false in local.conf (the sidecar then sends recordings itself)"
+    fi
 }
 
 write_unit() {
@@ -850,7 +868,8 @@ location ^~ $BASE_PATH/ {
     proxy_read_timeout 300s;
 }
 # Recordings are sent by nginx once the sidecar allowed it (X-Accel-Redirect: $MEDIA_LOCATION<file>),
-# with Range support; "internal" makes this location unreachable from outside (404).
+# with Range support; "internal" makes this location unreachable from outside (404). It must alias
+# the sidecar's zentrix.archive.dir.
 location ^~ $MEDIA_LOCATION {
     internal;
     alias $ARCHIVE_DIR/;
@@ -957,6 +976,7 @@ EOF
         put_file "$FINALIZE_SECRET_FILE" 0600 root:root "$TX_WORK/finalize.secret" secret
     fi
     write_sidecar_config
+    check_local_archive_dir
 
     step "Sidecar program and systemd unit"
     put_file "$JAR_DEST" 0644 root:root "$JAR" copy

@@ -6,17 +6,24 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.zentrix.video.analytics.AnalyticsApi;
 import com.zentrix.video.analytics.AnalyticsQueries;
 import com.zentrix.video.analytics.ZoneTable;
+import com.zentrix.video.archive.Access;
 import com.zentrix.video.archive.Flags;
 import com.zentrix.video.archive.MediaApi;
 import com.zentrix.video.archive.Notes;
 import com.zentrix.video.archive.SessionApi;
+import com.zentrix.video.audit.AuditApi;
 import com.zentrix.video.audit.AuditLog;
 import com.zentrix.video.auth.AuthApi;
 import com.zentrix.video.auth.JitsiLogin;
 import com.zentrix.video.auth.JwtLogin;
 import com.zentrix.video.auth.LoginLimiter;
 import com.zentrix.video.auth.LoginSessions;
+import com.zentrix.video.auth.Principal;
 import com.zentrix.video.auth.Users;
+import com.zentrix.video.retention.Deletions;
+import com.zentrix.video.retention.Retention;
+import com.zentrix.video.retention.RetentionApi;
+import com.zentrix.video.retention.RetentionPolicies;
 import com.zentrix.video.web.ApiException;
 import com.zentrix.video.web.Bodies;
 import com.zentrix.video.archive.SessionQueries;
@@ -124,6 +131,9 @@ public final class App implements AutoCloseable {
                 config.jibri().recordingsDir(), config.archiveDir().resolve(".incoming"),
                 config.finalizeHook().maxUploadBytes(), json, clock);
         AuditLog audit = new AuditLog(db.jdbi(), clock);
+        int sealed = audit.sealLegacy();
+        if (sealed > 0) log.info("sealed {} audit rows written before the hash chain", sealed);
+        AuditApi auditApi = new AuditApi(db.jdbi(), config.timeZone());
         Users users = new Users(db.jdbi());
         ZentrixConfig.Auth authCfg = config.auth();
         AuthApi auth = new AuthApi(users, new LoginSessions(db.jdbi(), clock, authCfg.sessionTtl()),
@@ -132,11 +142,12 @@ public final class App implements AutoCloseable {
                 authCfg.jwt().enabled() ? new JwtLogin(authCfg.jwt()) : null, authCfg.jwt().autoCreateOperators(),
                 audit, json, clock, config.http().pathPrefix(), authCfg.cookieSecure(), authCfg.sessionTtl(), adminToken);
         Notes.Json bodies = ctx -> Bodies.json(ctx, json, 16 * 1024);
-        SessionApi sessionApi = new SessionApi(new SessionQueries(db.jdbi()), audit, config.timeZone());
-        Notes notes = new Notes(db.jdbi(), audit, clock, bodies);
-        Flags flags = new Flags(db.jdbi(), audit, clock, bodies);
+        Access.Rule access = new Access.Rule(config.privacy().sensitiveAccess());
+        SessionApi sessionApi = new SessionApi(new SessionQueries(db.jdbi()), audit, config.timeZone(), access);
+        Notes notes = new Notes(db.jdbi(), audit, clock, bodies, access);
+        Flags flags = new Flags(db.jdbi(), audit, clock, bodies, access);
         MediaApi media = new MediaApi(db.jdbi(), config.archiveDir(), audit, config.media().xAccelRedirect(),
-                config.media().xAccelPrefix());
+                config.media().xAccelPrefix(), access);
         AnalyticsApi analytics = new AnalyticsApi(new AnalyticsQueries(db.jdbi()), clock, config.timeZone());
         ZentrixConfig.Live liveCfg = config.live();
         LiveBoard board = new LiveBoard(coordinator::rooms, db.jdbi(), clock, liveCfg.alertAfter(),
@@ -144,6 +155,11 @@ public final class App implements AutoCloseable {
         String prefix = config.http().pathPrefix();
         this.brewery = config.jibri().brewery().enabled() ? new BreweryWatcher(config.jibri().brewery(), clock) : null;
         if (brewery != null) brewery.start();
+        byte[] openApi = resource("/openapi.json");
+        RetentionPolicies retentionPolicies = new RetentionPolicies(db.jdbi(), config.retention(), audit, clock);
+        Deletions deletions = new Deletions(db.jdbi(), config.archiveDir(), audit, clock);
+        Retention retention = new Retention(db.jdbi(), retentionPolicies, deletions, clock);
+        RetentionApi retentionApi = new RetentionApi(db.jdbi(), retentionPolicies, deletions, audit, json, clock);
 
         this.web = WebServer.create(config.http().pathPrefix(), json, app -> {
             app.get("/api/v1/health", ctx -> ctx.json(Map.of("status", "ok")));
@@ -174,7 +190,16 @@ public final class App implements AutoCloseable {
             app.post("/api/v1/sessions/{id}/reviewed", flags::reviewed);
             app.get("/api/v1/review-queue", sessionApi::reviewQueue);
             app.get("/api/v1/analytics/{table}", analytics::table);
-            app.get("/api/v1/live", ctx -> ctx.json(board.view(com.zentrix.video.archive.Access.of(AuthApi.principal(ctx)))));
+            app.get("/api/v1/live", ctx -> ctx.json(board.view(Access.identity(AuthApi.principal(ctx)))));
+            app.get("/api/v1/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+            app.get("/api/v1/retention", retentionApi::getPolicy);
+            app.put("/api/v1/retention", retentionApi::putPolicy);
+            app.delete("/api/v1/retention", retentionApi::resetPolicy);
+            app.post("/api/v1/sessions/{id}/legal-hold", retentionApi::hold);
+            app.delete("/api/v1/sessions/{id}/legal-hold", retentionApi::release);
+            app.delete("/api/v1/sessions/{id}/recording", retentionApi::deleteRecording);
+            app.get("/api/v1/audit", auditApi::list);
+            app.get("/api/v1/audit.csv", auditApi::csv);
             app.get("/api/v1/rooms", ctx -> {
                 if (!AuthApi.principal(ctx).role().seesEverything()) throw ApiException.forbidden("the live rooms are for supervisors and admins");
                 ctx.json(Map.of("rooms", coordinator.rooms(), "jibris", webhooks.statuses()));
@@ -220,6 +245,12 @@ public final class App implements AutoCloseable {
             ingestor.retryFailed();
             sweeper.sweep();
         }), sweepMs, sweepMs, TimeUnit.MILLISECONDS);
+        if (config.retention().enabled()) {
+            long retentionMs = config.retention().interval().toMillis();
+            Principal job = new Principal(0, "retention", "Retention job", com.zentrix.video.auth.Role.ADMIN, null, null, null, "system");
+            maintenance.scheduleWithFixedDelay(guard("retention", () -> retention.run(false, job, com.zentrix.video.Progress.NONE)),
+                    Math.min(retentionMs, 60_000), retentionMs, TimeUnit.MILLISECONDS);
+        }
         if (!config.prosody().snapshotUrl().isBlank()) {
             ProsodySnapshots snapshots = new ProsodySnapshots(config.prosody().snapshotUrl(), prosodySignatures, parser, clock);
             long reconcileMs = config.prosody().reconcileInterval().toMillis();
@@ -289,6 +320,15 @@ public final class App implements AutoCloseable {
                 log.error("{} failed", what, e);
             }
         };
+    }
+
+    private static byte[] resource(String name) {
+        try (var in = App.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException(name + " is missing from the jar");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + name + " from the jar", e);
+        }
     }
 
     private static ThreadFactory named(String name) {

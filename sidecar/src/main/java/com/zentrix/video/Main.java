@@ -10,8 +10,10 @@ import picocli.CommandLine.Command;
 /** {@code zentrix-video}: the sidecar's command line. */
 @Command(name = "zentrix-video", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Automatic recording and a managed archive for Jitsi Meet.",
-        subcommands = {ServeCommand.class, com.zentrix.video.cli.UserCommand.class, com.zentrix.video.cli.ReportCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, com.zentrix.video.cli.UserCommand.class,
+                com.zentrix.video.cli.AuditCommand.class,
+                com.zentrix.video.cli.RetentionCommand.class,
+                com.zentrix.video.cli.VerifyCommand.class, com.zentrix.video.cli.ReportCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

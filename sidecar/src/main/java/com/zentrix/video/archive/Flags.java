@@ -20,12 +20,14 @@ public final class Flags {
     private final AuditLog audit;
     private final Clock clock;
     private final Notes.Json json;
+    private final Access.Rule access;
 
-    public Flags(Jdbi jdbi, AuditLog audit, Clock clock, Notes.Json json) {
+    public Flags(Jdbi jdbi, AuditLog audit, Clock clock, Notes.Json json, Access.Rule access) {
         this.jdbi = jdbi;
         this.audit = audit;
         this.clock = clock;
         this.json = json;
+        this.access = access;
     }
 
     /** {@code PUT /api/v1/sessions/{id}/flags {"sensitive": true, "needs_review": false}} (either or both). */
@@ -38,7 +40,7 @@ public final class Flags {
         if (sensitive == null && review == null) throw ApiException.badRequest("bad_flags", "give 'sensitive' and/or 'needs_review' as true or false");
         long now = clock.millis();
         jdbi.useTransaction(h -> {
-            SessionQueries.card(h, Access.of(p), id).orElseThrow(() -> SessionApi.noSuchSession(id));
+            SessionQueries.card(h, access.of(p), id).orElseThrow(() -> SessionApi.noSuchSession(id));
             if (sensitive != null) change(h, p, id, "sensitive", sensitive, now, ctx.ip());
             if (review != null) change(h, p, id, "needs_review", review, now, ctx.ip());
         });
@@ -65,7 +67,7 @@ public final class Flags {
         long id = SessionApi.id(ctx);
         long now = clock.millis();
         jdbi.useTransaction(h -> {
-            SessionQueries.card(h, Access.of(p), id).orElseThrow(() -> SessionApi.noSuchSession(id));
+            SessionQueries.card(h, access.of(p), id).orElseThrow(() -> SessionApi.noSuchSession(id));
             int n = h.createUpdate("UPDATE sessions SET needs_review = 0, reviewed_by = :u, reviewed_ms = :now WHERE id = :id AND needs_review = 1")
                     .bind("u", p.userId()).bind("now", now).bind("id", id).execute();
             if (n == 0) throw new ApiException(409, "not_in_review", "session " + id + " is not waiting for review");

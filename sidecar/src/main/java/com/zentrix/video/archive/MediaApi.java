@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -31,21 +32,25 @@ public final class MediaApi {
     private final AuditLog audit;
     private final boolean xAccel;
     private final String xAccelPrefix;
+    private final Access.Rule access;
 
-    public MediaApi(Jdbi jdbi, Path archiveDir, AuditLog audit, boolean xAccel, String xAccelPrefix) {
+    public MediaApi(Jdbi jdbi, Path archiveDir, AuditLog audit, boolean xAccel, String xAccelPrefix, Access.Rule access) {
         this.jdbi = jdbi;
         this.archiveDir = archiveDir.toAbsolutePath().normalize();
         this.audit = audit;
         this.xAccel = xAccel;
+        this.access = access;
         this.xAccelPrefix = xAccelPrefix.endsWith("/") ? xAccelPrefix : xAccelPrefix + "/";
     }
 
     public void media(Context ctx) throws IOException {
         Principal p = AuthApi.principal(ctx);
         long id = SessionApi.id(ctx);
+        String[] reason = new String[1];
         Map<String, Object> file = jdbi.withHandle(h -> {
-            SessionQueries.card(h, Access.of(p), id).orElseThrow(() -> SessionApi.noSuchSession(id));
-            return h.createQuery("SELECT id, path, original_name, size_bytes FROM files WHERE session_id = :s AND kind = 'media' "
+            Map<String, Object> card = SessionQueries.card(h, access.of(p), id).orElseThrow(() -> SessionApi.noSuchSession(id));
+            reason[0] = Access.reasonToOpen(card, ctx);
+            return h.createQuery("SELECT id, path, original_name, size_bytes FROM files WHERE session_id = :s AND kind = 'media' AND deleting_ms IS NULL "
                             + "ORDER BY (media_error IS NULL) DESC, id LIMIT 1")
                     .bind("s", id).mapToMap().findOne().orElseThrow(() -> ApiException.notFound("session " + id + " has no recording"));
         });
@@ -56,20 +61,22 @@ public final class MediaApi {
         long size = Files.size(path);
         String range = ctx.header("Range");
         boolean download = "1".equals(ctx.queryParam("download"));
-        if (download) audit.record(p, "download", id, "file=" + file.get("id"), ctx.ip());
-        else if (range == null || range.startsWith("bytes=0-")) audit.record(p, "play", id, "file=" + file.get("id"), ctx.ip());
+        String detail = "file=" + file.get("id") + (reason[0] == null ? "" : " reason=" + reason[0]);
+        if (download) audit.record(p, "download", id, detail, ctx.ip());
+        else if (range == null || range.startsWith("bytes=0-")) audit.record(p, "play", id, detail, ctx.ip());
 
-        ctx.header("Accept-Ranges", "bytes");
+        // nginx keeps these three on the file it sends for an X-Accel-Redirect
         ctx.header("Cache-Control", "private, no-store");
         ctx.contentType(contentType(path));
         if (download) {
             ctx.header("Content-Disposition", "attachment; filename=\"session-" + id + suffix(path) + "\"");
         }
         if (xAccel) {
-            // nginx serves the bytes (and the Range) from its internal location; we only authorised.
-            ctx.header("X-Accel-Redirect", xAccelPrefix + archiveDir.relativize(path).toString().replace('\\', '/'));
+            // nginx serves the bytes (and the Range, and Accept-Ranges) from its internal location; we only authorised.
+            ctx.header("X-Accel-Redirect", xAccelUri(xAccelPrefix, archiveDir.relativize(path)));
             return;
         }
+        ctx.header("Accept-Ranges", "bytes");
         long start = 0;
         long end = size - 1;
         if (range != null) {
@@ -105,6 +112,29 @@ public final class MediaApi {
             }
             out.flush();
         }
+    }
+
+    /**
+     * The URI nginx resolves in its internal location: the prefix and the archive-relative path with every
+     * byte outside {@code [A-Za-z0-9._~-]} of each segment percent-encoded. nginx decodes it again; unencoded,
+     * a "?" would start a query string, a "%" would be decoded, and a non-ASCII name would not survive the header.
+     */
+    static String xAccelUri(String prefix, Path relative) {
+        StringBuilder out = new StringBuilder(prefix);
+        for (int i = 0; i < relative.getNameCount(); i++) {
+            if (i > 0) out.append('/');
+            for (byte b : relative.getName(i).toString().getBytes(StandardCharsets.UTF_8)) {
+                char c = (char) (b & 0xff);
+                if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+                        || c == '_' || c == '~') {
+                    out.append(c);
+                } else {
+                    out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+                }
+            }
+        }
+        return out.toString();
     }
 
     private static ApiException unsatisfiable(Context ctx, long size) {

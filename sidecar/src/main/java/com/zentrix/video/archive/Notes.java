@@ -24,17 +24,19 @@ public final class Notes {
     private final AuditLog audit;
     private final Clock clock;
     private final Json json;
+    private final Access.Rule access;
 
     /** Reads JSON bodies (kept small: the web package's limits apply). */
     public interface Json {
         JsonNode read(Context ctx);
     }
 
-    public Notes(Jdbi jdbi, AuditLog audit, Clock clock, Json json) {
+    public Notes(Jdbi jdbi, AuditLog audit, Clock clock, Json json, Access.Rule access) {
         this.jdbi = jdbi;
         this.audit = audit;
         this.clock = clock;
         this.json = json;
+        this.access = access;
     }
 
     static List<Map<String, Object>> list(Handle h, long sessionId) {
@@ -48,7 +50,7 @@ public final class Notes {
         Principal p = AuthApi.principal(ctx);
         long sessionId = SessionApi.id(ctx);
         ctx.json(Map.of("items", jdbi.withHandle(h -> {
-            SessionQueries.card(h, Access.of(p), sessionId).orElseThrow(() -> SessionApi.noSuchSession(sessionId));
+            SessionQueries.card(h, access.of(p), sessionId).orElseThrow(() -> SessionApi.noSuchSession(sessionId));
             return list(h, sessionId);
         })));
     }
@@ -61,7 +63,7 @@ public final class Notes {
         Long at = at(body);
         long now = clock.millis();
         long id = jdbi.inTransaction(h -> {
-            SessionQueries.card(h, Access.of(p), sessionId).orElseThrow(() -> SessionApi.noSuchSession(sessionId));
+            SessionQueries.card(h, access.of(p), sessionId).orElseThrow(() -> SessionApi.noSuchSession(sessionId));
             long noteId = h.createUpdate("INSERT INTO notes (session_id, author_id, body, at_ms, created_ms, updated_ms) "
                             + "VALUES (:s, :a, :b, :at, :now, :now)")
                     .bind("s", sessionId).bind("a", p.userId()).bind("b", text).bind("at", at).bind("now", now)
@@ -100,11 +102,11 @@ public final class Notes {
     }
 
     /** The note's session, if the principal sees it and wrote the note (or, for deletion, is an admin). */
-    private static long ownNote(Handle h, Principal p, long noteId, boolean adminMay) {
+    private long ownNote(Handle h, Principal p, long noteId, boolean adminMay) {
         var row = h.createQuery("SELECT session_id, author_id FROM notes WHERE id = :id").bind("id", noteId).mapToMap().findOne()
                 .orElseThrow(() -> ApiException.notFound("no note " + noteId));
         long sessionId = ((Number) row.get("session_id")).longValue();
-        SessionQueries.card(h, Access.of(p), sessionId).orElseThrow(() -> ApiException.notFound("no note " + noteId));
+        SessionQueries.card(h, access.of(p), sessionId).orElseThrow(() -> ApiException.notFound("no note " + noteId));
         boolean mine = ((Number) row.get("author_id")).longValue() == p.userId();
         if (!mine && !(adminMay && p.role() == Role.ADMIN)) throw ApiException.forbidden("only the author may change this note");
         return sessionId;

@@ -14,16 +14,18 @@ public final class SessionApi {
     private final SessionQueries queries;
     private final AuditLog audit;
     private final ZoneId zone;
+    private final Access.Rule access;
 
-    public SessionApi(SessionQueries queries, AuditLog audit, ZoneId zone) {
+    public SessionApi(SessionQueries queries, AuditLog audit, ZoneId zone, Access.Rule access) {
         this.queries = queries;
         this.audit = audit;
         this.zone = zone;
+        this.access = access;
     }
 
     public void list(Context ctx) {
         Principal p = AuthApi.principal(ctx);
-        SessionQueries.Page page = queries.list(Access.of(p), SessionFilter.from(ctx, zone));
+        SessionQueries.Page page = queries.list(access.of(p), SessionFilter.from(ctx, zone));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", page.items());
         out.put("next", page.next());
@@ -37,7 +39,7 @@ public final class SessionApi {
         SessionFilter f = SessionFilter.from(ctx, zone);
         SessionFilter queue = new SessionFilter(f.fromMs(), f.toMs(), f.operator(), f.room(), f.status(), "needs_review",
                 f.text(), f.sort(), ctx.queryParam("order") == null || f.ascending(), f.after(), f.limit());
-        SessionQueries.Page page = queries.list(Access.of(p), queue);
+        SessionQueries.Page page = queries.list(access.of(p), queue);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", page.items());
         out.put("next", page.next());
@@ -47,8 +49,9 @@ public final class SessionApi {
     public void get(Context ctx) {
         Principal p = AuthApi.principal(ctx);
         long id = id(ctx);
-        Map<String, Object> detail = queries.detail(Access.of(p), id).orElseThrow(() -> noSuchSession(id));
-        audit.record(p, "view", id, null, ctx.ip());
+        Map<String, Object> detail = queries.detail(access.of(p), id).orElseThrow(() -> noSuchSession(id));
+        String reason = Access.reasonToOpen(detail, ctx);
+        audit.record(p, "view", id, reason == null ? null : "reason=" + reason, ctx.ip());
         ctx.json(detail);
     }
 

@@ -1,10 +1,9 @@
 package com.zentrix.video.archive;
 
 import com.zentrix.video.web.ApiException;
+import com.zentrix.video.web.QueryParams;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
-import java.time.DateTimeException;
-import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.Base64;
 import java.util.List;
@@ -47,8 +46,8 @@ public record SessionFilter(Long fromMs, Long toMs, String operator, String room
     private static final List<String> FLAGS = List.of("sensitive", "needs_review");
 
     public static SessionFilter from(Context ctx, ZoneId zone) {
-        Long from = day(ctx.queryParam("from"), zone, "from", 0);
-        Long to = day(ctx.queryParam("to"), zone, "to", 1);
+        Long from = QueryParams.day(ctx.queryParam("from"), zone, "from", 0);
+        Long to = QueryParams.day(ctx.queryParam("to"), zone, "to", 1);
         String status = ctx.queryParam("status");
         if (status != null && !STATUSES.contains(status)) throw ApiException.badRequest("bad_query", "'status' must be one of " + STATUSES);
         String flag = ctx.queryParam("flag");
@@ -78,16 +77,6 @@ public record SessionFilter(Long fromMs, Long toMs, String operator, String room
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.strip();
-    }
-
-    /** A calendar day in the institution's zone: its start (plusDays 0) or the next day's start (1). */
-    private static Long day(String s, ZoneId zone, String name, int plusDays) {
-        if (s == null || s.isBlank()) return null;
-        try {
-            return LocalDate.parse(s.strip()).plusDays(plusDays).atStartOfDay(zone).toInstant().toEpochMilli();
-        } catch (DateTimeException e) {
-            throw ApiException.badRequest("bad_query", "'" + name + "' must be a date like 2026-11-24");
-        }
     }
 
     /** Turns free text into an FTS5 query: every word must match, as a prefix, taken literally. */

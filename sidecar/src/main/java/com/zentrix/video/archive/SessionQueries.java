@@ -17,7 +17,12 @@ public final class SessionQueries {
             + "s.client_jid, s.client_user_id, s.client_name, s.started_ms, s.ended_ms, "
             + "CASE WHEN s.ended_ms IS NULL THEN NULL ELSE s.ended_ms - s.started_ms END AS duration_ms, "
             + "s.status, s.reason, s.conversation_ms, s.recorded_ms, s.sensitive, s.needs_review, s.reviewed_ms, "
-            + "s.note_count FROM sessions s ";
+            + "s.note_count, s.legal_hold, s.legal_hold_reason, s.deleted_ms, s.deleted_by, s.deleted_why, "
+            // The verified mark: true when every stored file matched its ingest SHA-256 at the last check,
+            // false when one did not, null when not (all) checked yet or nothing is stored.
+            + "(SELECT CASE WHEN count(*) = 0 THEN NULL WHEN sum(f.verify_error IS NOT NULL) > 0 THEN 0 "
+            + "WHEN sum(f.verified_ms IS NULL) > 0 THEN NULL ELSE 1 END FROM files f "
+            + "WHERE f.session_id = s.id AND f.deleted_ms IS NULL) AS verified FROM sessions s ";
 
     private final Jdbi jdbi;
 
@@ -112,7 +117,7 @@ public final class SessionQueries {
                             + "FROM recordings WHERE session_id = :id ORDER BY id")
                     .bind("id", id).mapToMap().list());
             out.put("files", h.createQuery("SELECT id, recording_id, kind, path, original_name, size_bytes, sha256, duration_ms, "
-                            + "media_error, ingested_ms FROM files WHERE session_id = :id ORDER BY id")
+                            + "media_error, ingested_ms, deleted_ms, verified_ms, verify_error FROM files WHERE session_id = :id ORDER BY id")
                     .bind("id", id).mapToMap().list());
             Object ended = out.get("ended_ms");
             long end = ended != null ? ((Number) ended).longValue() : System.currentTimeMillis();
@@ -139,6 +144,8 @@ public final class SessionQueries {
         Map<String, Object> out = new LinkedHashMap<>(row);
         out.put("sensitive", ((Number) row.get("sensitive")).intValue() != 0);
         out.put("needs_review", ((Number) row.get("needs_review")).intValue() != 0);
+        out.put("legal_hold", ((Number) row.get("legal_hold")).intValue() != 0);
+        out.put("verified", row.get("verified") == null ? null : ((Number) row.get("verified")).intValue() != 0);
         Object conv = row.get("conversation_ms");
         Object rec = row.get("recorded_ms");
         out.put("coverage", conv instanceof Number c && rec instanceof Number r && c.longValue() > 0

@@ -12,4 +12,14 @@ public final class ConfigOption {
     public ZentrixConfig load() {
         return ZentrixConfig.load(config);
     }
+
+    /** The configuration, or null after printing why it is invalid (the command then exits 2). */
+    public ZentrixConfig loadOrReport(java.io.PrintWriter err) {
+        try {
+            return load();
+        } catch (ZentrixConfig.ConfigError e) {
+            err.println("zentrix-video: " + e.getMessage());
+            return null;
+        }
+    }
 }

@@ -41,13 +41,8 @@ public final class UserCommand implements Runnable {
 
         @Override
         public Integer call() {
-            ZentrixConfig cfg;
-            try {
-                cfg = config.load();
-            } catch (ZentrixConfig.ConfigError e) {
-                spec.commandLine().getErr().println("zentrix-video: " + e.getMessage());
-                return 2;
-            }
+            ZentrixConfig cfg = config.loadOrReport(spec.commandLine().getErr());
+            if (cfg == null) return 2;
             try (Database db = Database.open(cfg.databasePath())) {
                 run(new Users(db.jdbi()));
                 return 0;

@@ -24,6 +24,8 @@ public record ZentrixConfig(
         String jitsiBaseUrl,
         Occupants occupants,
         Recording recording,
+        Retention retention,
+        Privacy privacy,
         ZoneId timeZone,
         Live live) {
 
@@ -81,6 +83,13 @@ public record ZentrixConfig(
 
     public record Live(Duration alertAfter, Duration checkInterval, String webhookUrl, int webhookAttempts,
             Duration webhookTimeout) {}
+
+    /** Keep periods (zero = for ever); rooms maps a room name or a prefix ending in * to its period. */
+    public record Retention(boolean enabled, Duration interval, Duration defaultKeep, Duration sensitiveKeep,
+            Duration needsReviewKeep, java.util.Map<String, Duration> rooms) {}
+
+    /** Who may open sensitive recordings (roles and/or "owner"); the recording notice to the room. */
+    public record Privacy(Set<String> sensitiveAccess, String noticeUrl, String noticeText) {}
 
     /** Loads reference.conf, overridden by the given file (when not null) and the environment. */
     public static ZentrixConfig load(Path file) {
@@ -141,15 +150,29 @@ public record ZentrixConfig(
                             lower(occ.getStringList("staff-accounts")), lower(occ.getStringList("ignored-domains"))),
                     new Recording(c.getDuration("recording.grace-period"), c.getDuration("recording.max-length"),
                             c.getDuration("recording.restart-wait")),
+                    retention(c.getConfig("retention")),
+                    new Privacy(lower(c.getStringList("privacy.sensitive-access")), c.getString("privacy.notice-url"),
+                            c.getString("privacy.notice-text")),
                     ZoneId.of(c.getString("time-zone")),
                     new Live(c.getDuration("live.alert-after"), c.getDuration("live.check-interval"),
                             c.getString("live.webhook.url"), c.getInt("live.webhook.attempts"),
                             c.getDuration("live.webhook.timeout")));
+
             cfg.validate();
             return cfg;
         } catch (com.typesafe.config.ConfigException | java.time.DateTimeException e) {
             throw new ConfigError("configuration is invalid: " + e.getMessage());
         }
+    }
+
+    private static Retention retention(Config r) {
+        java.util.Map<String, Duration> rooms = new java.util.LinkedHashMap<>();
+        Config roomCfg = r.getConfig("rooms");
+        for (String key : roomCfg.root().keySet()) {
+            rooms.put(key, roomCfg.getDuration(com.typesafe.config.ConfigUtil.joinPath(key)));
+        }
+        return new Retention(r.getBoolean("enabled"), r.getDuration("interval"), r.getDuration("default-keep"),
+                r.getDuration("sensitive-keep"), r.getDuration("needs-review-keep"), java.util.Map.copyOf(rooms));
     }
 
     private static Set<String> lower(List<String> values) {
@@ -176,6 +199,12 @@ public record ZentrixConfig(
         if (!live.webhookUrl().isBlank() && !live.webhookUrl().matches("(?i)https?://.+")) {
             throw new ConfigError("zentrix.live.webhook.url must be an http:// or https:// URL (or empty)");
         }
+        for (String who : privacy.sensitiveAccess()) {
+            if (!List.of("admin", "supervisor", "operator", "owner").contains(who)) {
+                throw new ConfigError("zentrix.privacy.sensitive-access may list admin, supervisor, operator and owner (got \"" + who + "\")");
+            }
+        }
+        if (retention.interval().isZero() || retention.interval().isNegative()) throw new ConfigError("zentrix.retention.interval must be positive");
         if (recording.gracePeriod().isNegative()) throw new ConfigError("zentrix.recording.grace-period is negative");
         if (recording.maxLength().isZero() || recording.maxLength().isNegative()) throw new ConfigError("zentrix.recording.max-length must be positive");
     }

@@ -44,11 +44,39 @@ public final class EventIntake {
         this.snapshots = consumer;
     }
 
+    /**
+     * A batch: every event journaled (one group commit), then each handed to the sequencer in order.
+     * Repeats inside or across batches are stored once.
+     */
+    private void handleBatch(Context ctx, java.util.List<RoomEvent> events) throws InterruptedException {
+        java.util.List<java.util.concurrent.CompletableFuture<Boolean>> done = new java.util.ArrayList<>(events.size());
+        for (RoomEvent e : events) done.add(journal.append(EventJournal.Entry.of(e)));
+        int fresh = 0;
+        try {
+            for (int i = 0; i < events.size(); i++) {
+                if (done.get(i).get(10, TimeUnit.SECONDS)) {
+                    fresh++;
+                    sequencer.submit(events.get(i));
+                }
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            log.error("a batch of {} events could not be journaled: {}", events.size(), e.toString());
+            throw new ApiException(503, "unavailable", "the events could not be stored; retry later");
+        }
+        if (sequencer.takeGapSeen()) ctx.header("X-Zentrix-Want-Snapshot", "1");
+        ctx.status(202).json(Map.of("accepted", fresh, "duplicates", events.size() - fresh));
+    }
+
+    @SuppressWarnings("unchecked")
     public void handle(Context ctx) throws Exception {
         byte[] body = Bodies.readLimited(ctx, Math.max(maxBytes, maxSnapshotBytes));
         signatures.verify(ctx.header(Signatures.TIMESTAMP_HEADER), ctx.header(Signatures.SIGNATURE_HEADER), body,
                 clock.instant());
         Object parsed = parser.parseAny(body);
+        if (parsed instanceof java.util.List<?> batch) {
+            handleBatch(ctx, (java.util.List<RoomEvent>) batch);
+            return;
+        }
         if (parsed instanceof RoomEvent && body.length > maxBytes) {
             throw ApiException.tooLarge("event of " + body.length + " bytes exceeds the limit of " + maxBytes);
         }

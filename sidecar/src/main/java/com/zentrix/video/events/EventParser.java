@@ -18,11 +18,34 @@ public final class EventParser {
         this.json = json;
     }
 
-    /** A room event or a snapshot, whichever the body is. */
+    /** Up to this many events travel in one batch request. */
+    public static final int MAX_BATCH = 500;
+
+    /** A room event, a snapshot, or a batch of room events ({@code {"events": [...]}}), whichever the body is. */
     public Object parseAny(byte[] body) {
         JsonNode root = tree(body);
+        if (root.has("events")) return batch(root);
         if ("snapshot".equals(root.path("type").asText())) return snapshot(root, body);
         return event(root, body);
+    }
+
+    /** All events of a batch, or a 400 naming the first bad one: a batch is taken whole or not at all. */
+    private java.util.List<RoomEvent> batch(JsonNode root) {
+        JsonNode events = root.get("events");
+        if (!events.isArray() || events.isEmpty()) throw bad("field 'events' must be a non-empty list");
+        if (events.size() > MAX_BATCH) throw bad("a batch may hold at most " + MAX_BATCH + " events");
+        java.util.List<RoomEvent> out = new java.util.ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            JsonNode e = events.get(i);
+            try {
+                if (!e.isObject()) throw bad("must be a JSON object");
+                if ("snapshot".equals(e.path("type").asText())) throw bad("a snapshot travels on its own, not in a batch");
+                out.add(event(e, e.toString().getBytes(StandardCharsets.UTF_8)));
+            } catch (ApiException ex) {
+                throw bad("events[" + i + "]: " + ex.getMessage());
+            }
+        }
+        return out;
     }
 
     public RoomEvent parse(byte[] body) {

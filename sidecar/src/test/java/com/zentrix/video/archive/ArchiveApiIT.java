@@ -156,7 +156,9 @@ class ArchiveApiIT {
     void flagsCarryWhoAndWhenAndTheReviewQueueIsForSupervisors() {
         ApiClient a = as("olena", "olena-password");
         assertEquals(200, a.put("/api/v1/sessions/" + a1 + "/flags", "{\"sensitive\":true,\"needs_review\":true}").statusCode());
-        JsonNode flags = ApiClient.json(a.get("/api/v1/sessions/" + a1)).get("flags");
+        // Now sensitive: opening it takes a reason (issue 5).
+        assertEquals(403, a.get("/api/v1/sessions/" + a1).statusCode());
+        JsonNode flags = ApiClient.json(a.get("/api/v1/sessions/" + a1 + "?reason=flag+check")).get("flags");
         assertEquals(1, flags.get("sensitive").asInt());
         assertEquals("olena", flags.get("sensitive_by").asText());
         assertTrue(flags.get("needs_review_ms").asLong() > 0);
@@ -167,7 +169,7 @@ class ArchiveApiIT {
         assertTrue(ids(sofia.get("/api/v1/review-queue")).contains(a1));
         assertEquals(200, sofia.post("/api/v1/sessions/" + a1 + "/reviewed", "{}").statusCode());
         assertFalse(ids(sofia.get("/api/v1/review-queue")).contains(a1));
-        JsonNode after = ApiClient.json(sofia.get("/api/v1/sessions/" + a1));
+        JsonNode after = ApiClient.json(sofia.get("/api/v1/sessions/" + a1 + "?reason=review"));
         assertEquals("sofia", after.get("flags").get("reviewed_by").asText());
         assertEquals(Set.of(a1), ids(sofia.get("/api/v1/sessions?flag=sensitive&room=window-1")));
     }
@@ -179,7 +181,7 @@ class ArchiveApiIT {
                 .bind("s", a1).mapTo(String.class).one());
         byte[] file = Files.readAllBytes(sidecar.archiveDir().resolve(rel));
         int size = file.length;
-        String url = "/api/v1/sessions/" + a1 + "/media";
+        String url = "/api/v1/sessions/" + a1 + "/media?reason=playback+test"; // a1 may be flagged sensitive by another test
 
         HttpResponse<byte[]> full = a.getBytes(url, null);
         assertEquals(200, full.statusCode());
@@ -204,7 +206,7 @@ class ArchiveApiIT {
             assertEquals("bytes */" + size, r.headers().firstValue("Content-Range").orElse(""), bad);
         }
         assertTrue(sidecar.number("SELECT count(*) FROM audit WHERE action = 'play' AND session_id = ? AND username = 'olena'", a1) >= 1);
-        HttpResponse<byte[]> dl = a.getBytes(url + "?download=1", null);
+        HttpResponse<byte[]> dl = a.getBytes(url + "&download=1", null);
         assertTrue(dl.headers().firstValue("Content-Disposition").orElse("").startsWith("attachment"));
         assertEquals(1, sidecar.number("SELECT count(*) FROM audit WHERE action = 'download' AND session_id = ?", a1));
     }

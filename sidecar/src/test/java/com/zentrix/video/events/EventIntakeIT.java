@@ -108,6 +108,30 @@ class EventIntakeIT {
     }
 
     @Test
+    void aBatchIsTakenWholeOrNotAtAll() {
+        String inst = "inst-batch";
+        var ok = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        var events = ok.putArray("events");
+        for (int i = 1; i <= 20; i++) events.add(Events.occupant("occupant-joined", "batch", inst, i, "n" + i, "g" + i + "@guest.meet.zentrix.test", "guest", null));
+        HttpResponse<String> r = sidecar.postEvent(ok.toString());
+        assertEquals(202, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"accepted\":20"), r.body());
+        assertEquals(20, sidecar.number("SELECT count(*) FROM events WHERE room_instance = ?", inst));
+        HttpResponse<String> again = sidecar.postEvent(ok.toString());
+        assertTrue(again.body().contains("\"duplicates\":20"), again.body());
+
+        Map<String, Integer> before = sidecar.counts();
+        var bad = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        var list = bad.putArray("events");
+        list.add(Events.occupant("occupant-joined", "batch2", "inst-batch2", 1, "a", "a@guest.meet.zentrix.test", "guest", null));
+        list.add(Events.room("room-exploded", "batch2", "inst-batch2", 2));
+        HttpResponse<String> refused = sidecar.postEvent(bad.toString());
+        assertEquals(400, refused.statusCode());
+        assertTrue(refused.body().contains("events[1]"), refused.body());
+        assertEquals(before, sidecar.counts(), "the good event of a refused batch is not stored either");
+    }
+
+    @Test
     void eventsThatOvertakeEachOtherAreAppliedInProsodysOrder() {
         String room = "overtake";
         String inst = "inst-overtake";

@@ -170,6 +170,13 @@ public final class Sidecar implements AutoCloseable {
         return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).header("Authorization", "Bearer " + ADMIN_TOKEN).GET().build());
     }
 
+    /** Any method with the admin token (no CSRF: bearer requests carry no browser credentials). */
+    public HttpResponse<String> admin(String method, String path, String body) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).header("Authorization", "Bearer " + ADMIN_TOKEN)
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
     public JsonNode getJson(String path) {
         HttpResponse<String> r = getAdmin(path);
         if (r.statusCode() != 200) throw new AssertionError("GET " + path + " -> " + r.statusCode() + " " + r.body());

@@ -139,8 +139,11 @@ public final class Demo {
         System.out.printf("Recorded session %d in room %s: status %s, %d s, coverage %s%n", s.path("id").asLong(),
                 s.path("room_name").asText(), s.path("status").asText(), s.path("duration_ms").asLong() / 1000,
                 s.path("coverage").isNull() ? "n/a" : Math.round(s.path("coverage").asDouble() * 100) + "%");
-        System.out.println("  Archive UI:     " + sidecarUrl + "/   log in as operator / operator-demo, supervisor / supervisor-demo, admin / admin-demo");
+        System.out.println("  Archive UI:     " + sidecarUrl + "/");
+        System.out.println("                  log in as operator / operator-demo (the operator of this call), supervisor / supervisor-demo,");
+        System.out.println("                  admin / admin-demo");
         System.out.println("  Sessions (API): curl -H 'Authorization: Bearer " + adminToken + "' " + listUrl);
+        System.out.println("  API reference:  curl -H 'Authorization: Bearer " + adminToken + "' " + sidecarUrl + "/api/v1/openapi.json");
         System.out.println("  Archive:        " + dir.resolve("archive"));
         System.out.println("  Logs:           " + dir.resolve("sidecar.log"));
         System.out.flush();
@@ -148,9 +151,33 @@ public final class Demo {
             System.err.println("Demo: the session did not end ok: " + s.path("reason").asText());
             System.exit(1);
         }
+        String problem = checkUi(sidecarUrl, s.path("id").asLong());
+        if (problem != null) {
+            System.err.println("Demo: " + problem);
+            System.exit(1);
+        }
         if (exit) System.exit(0);
         System.out.println("Running; Ctrl-C stops the demo.");
         sidecar.waitFor();
+    }
+
+    /** What the printed lines promise: the UI's login page answers, and the demo operator sees the session. */
+    private static String checkUi(String sidecarUrl, long sessionId) throws Exception {
+        HttpClient browser = HttpClient.newBuilder().cookieHandler(new java.net.CookieManager()).build();
+        HttpResponse<String> page = browser.send(HttpRequest.newBuilder(URI.create(sidecarUrl + "/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (page.statusCode() != 200 || !page.body().contains("js/app.js")) return "the archive UI did not answer at " + sidecarUrl + "/";
+        String form = JSON.createObjectNode().put("username", "operator").put("password", "operator-demo").put("method", "local").toString();
+        HttpResponse<String> login = browser.send(HttpRequest.newBuilder(URI.create(sidecarUrl + "/api/v1/auth/login"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(form)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (login.statusCode() != 200) return "the demo operator cannot log in: " + login.statusCode() + " " + login.body();
+        HttpResponse<String> list = browser.send(HttpRequest.newBuilder(URI.create(sidecarUrl + "/api/v1/sessions")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        for (JsonNode item : JSON.readTree(list.body()).path("items")) {
+            if (item.path("id").asLong() == sessionId) return null;
+        }
+        return "the demo operator does not see session " + sessionId + " in the archive: " + list.body();
     }
 
     private interface Check {

@@ -221,6 +221,7 @@ public final class ProsodyServer implements AutoCloseable {
         private boolean consoleLog;
         private boolean recorderHost;
         private Path configFile;
+        private String logLevel = "debug";
         private Duration startTimeout = Duration.ofSeconds(15);
 
         private Builder() {
@@ -315,6 +316,12 @@ public final class ProsodyServer implements AutoCloseable {
             return this;
         }
 
+        /** Lowest level written to {@link #logFile()}: "debug" (default, for asserts) or "info" as in production. */
+        public Builder logLevel(String level) {
+            this.logLevel = level;
+            return this;
+        }
+
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = timeout;
             return this;
@@ -387,7 +394,7 @@ public final class ProsodyServer implements AutoCloseable {
             if (adminShell) {
                 c.append("admin_socket = ").append(lua(dir.resolve("prosody.sock"))).append('\n');
             }
-            c.append("log = { { levels = { min = \"debug\" }, to = \"file\", filename = ")
+            c.append("log = { { levels = { min = ").append(lua(logLevel)).append(" }, to = \"file\", filename = ")
                     .append(lua(dir.resolve("prosody.log"))).append(" }");
             if (consoleLog) {
                 c.append(", { levels = { min = \"info\" }, to = \"console\" }");

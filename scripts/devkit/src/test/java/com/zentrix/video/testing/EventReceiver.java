@@ -28,9 +28,12 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * A stand-in for the sidecar's event intake, for tests of mod_zentrix_events: checks the signature,
- * records every request, answers as planned (202 unless told otherwise) and, when asked to, adds
- * {@code X-Zentrix-Want-Snapshot: 1} to its answers.
+ * A stand-in for the sidecar's event intake, for tests of mod_zentrix_events: checks the signature (over
+ * the whole body, a batch included), records every request, answers as planned (202 unless told
+ * otherwise) and, when asked to, adds {@code X-Zentrix-Want-Snapshot: 1} to its answers. A batch
+ * ({@code {"events":[...]}}, docs/protocol.md "Batches") is taken whole or not at all, as the sidecar
+ * does: {@link #requests}/{@link #accepted} list its events one by one, {@link #deliveries} keeps the
+ * requests as they came.
  */
 final class EventReceiver {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,6 +49,15 @@ final class EventReceiver {
     private final List<JsonNode> requests = new ArrayList<>();
     private final List<JsonNode> accepted = new ArrayList<>();
     private final List<String> badSignatures = new ArrayList<>();
+    private final List<Delivery> deliveries = new ArrayList<>();
+    private Predicate<JsonNode> badEvent;
+
+    /** One request as it came: its events (one, or a batch's), whether it was a batch, the answer's status. */
+    record Delivery(List<JsonNode> events, boolean batch, int status) {
+        List<String> ids() {
+            return events.stream().map(e -> e.path("id").asText()).toList();
+        }
+    }
     private final ExecutorService handlers = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "event-receiver");
         thread.setDaemon(true);
@@ -94,6 +106,20 @@ final class EventReceiver {
     synchronized void clearPlan() {
         plan.clear();
         wantSnapshot = null;
+        badEvent = null;
+    }
+
+    /**
+     * Events {@code which} accepts are refused with 400, as the sidecar refuses an invalid event: alone,
+     * and in a batch, which is then refused whole, naming it ({@code events[i]: …}); null: none.
+     */
+    synchronized void refuse(Predicate<JsonNode> which) {
+        badEvent = which;
+    }
+
+    /** Every request as it came, in arrival order. */
+    synchronized List<Delivery> deliveries() {
+        return List.copyOf(deliveries);
     }
 
     /** Answers to the events {@code which} accepts carry {@code X-Zentrix-Want-Snapshot: 1}; null: none. */
@@ -160,25 +186,45 @@ final class EventReceiver {
         String timestamp = exchange.getRequestHeaders().getFirst("X-Zentrix-Timestamp");
         String signature = exchange.getRequestHeaders().getFirst("X-Zentrix-Signature");
         String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
-        JsonNode event = JSON.readTree(body);
+        JsonNode root = JSON.readTree(body);
+        boolean batch = root.has("events");
+        List<JsonNode> events = new ArrayList<>();
+        if (batch) {
+            root.get("events").forEach(events::add);
+        } else {
+            events.add(root);
+        }
         int status;
         boolean askForSnapshot;
         CountDownLatch hangUntil;
+        String refusal = "field 'room.jid' is missing";
         synchronized (this) {
             hangUntil = hung;
-            askForSnapshot = wantSnapshot != null && wantSnapshot.test(event);
-            requests.add(event);
+            askForSnapshot = wantSnapshot != null && events.stream().anyMatch(wantSnapshot);
+            requests.addAll(events);
+            int bad = -1;
+            for (int i = 0; badEvent != null && bad < 0 && i < events.size(); i++) {
+                if (badEvent.test(events.get(i))) bad = i;
+            }
             if (!validSignature(timestamp, body, signature) || !"application/json".equals(contentType)) {
-                badSignatures.add(event.path("id").asText() + " ts=" + timestamp + " sig=" + signature
-                        + " type=" + contentType);
+                badSignatures.add((batch ? "batch " : "") + events.get(0).path("id").asText() + " ts=" + timestamp
+                        + " sig=" + signature + " type=" + contentType);
                 status = 401;
+            } else if (batch && (events.size() > 500 || events.stream()
+                    .anyMatch(e -> "snapshot".equals(e.path("type").asText())))) {
+                status = 400;
+                refusal = "a snapshot travels on its own, not in a batch (or more than 500 events)";
+            } else if (bad >= 0) {
+                status = 400;
+                refusal = (batch ? "events[" + bad + "]: " : "") + "field 'seq' must be positive";
             } else {
                 Integer planned = plan.poll();
                 status = planned != null ? planned : 202;
             }
             if (status == 202) {
-                accepted.add(event);
+                accepted.addAll(events);
             }
+            deliveries.add(new Delivery(List.copyOf(events), batch, status));
         }
         if (status == HANG) {
             awaitQuietly(hangUntil);
@@ -186,8 +232,8 @@ final class EventReceiver {
             return;
         }
         String answer = switch (status) {
-            case 202 -> "{\"accepted\":true}";
-            case 400 -> "{\"error\":\"bad_event\",\"message\":\"field 'room.jid' is missing\"}";
+            case 202 -> batch ? "{\"accepted\":" + events.size() + ",\"duplicates\":0}" : "{\"accepted\":true}";
+            case 400 -> JSON.createObjectNode().put("error", "bad_event").put("message", refusal).toString();
             case 401 -> "{\"error\":\"unauthorized\"}";
             default -> "{\"error\":\"unavailable\"}";
         };

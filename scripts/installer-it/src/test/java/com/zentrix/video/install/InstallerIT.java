@@ -81,6 +81,8 @@ class InstallerIT {
         assertEquals("/srv/recordings", sidecar.getString("zentrix.jibri.recordings-dir"), "read from jibri.conf");
         assertEquals("fixtureRecorderPass", sidecar.getString("zentrix.jibri.call-login.password"));
         assertEquals("/var/lib/zentrix-video/archive", sidecar.getString("zentrix.archive.dir"));
+        assertTrue(sidecar.getBoolean("zentrix.media.x-accel-redirect"), "nginx sends the recordings");
+        assertEquals("/zentrix-media/", sidecar.getString("zentrix.media.x-accel-prefix"));
         assertTrue(host.read("/etc/zentrix-video/finalize.env").contains("ZENTRIX_SIDECAR_URL=http://127.0.0.1:8095/recordings\n"));
 
         // Jibri reads jibri.conf with Typesafe Config, like this
@@ -92,7 +94,8 @@ class InstallerIT {
         String nginx = host.read(NGINX_SITE);
         String tlsServer = nginx.substring(nginx.indexOf("listen 443 ssl"));
         assertTrue(tlsServer.contains("    location ^~ /recordings/ {\n        proxy_pass http://127.0.0.1:8095;\n"), tlsServer);
-        assertTrue(tlsServer.contains("    location ^~ /zentrix-media/ {\n        internal;\n        alias /var/lib/zentrix-video/archive/;\n"));
+        assertTrue(tlsServer.contains("    location ^~ /zentrix-media/ {\n        internal;\n        alias "
+                + sidecar.getString("zentrix.archive.dir") + "/;\n"), "the media location serves the sidecar's archive");
         assertFalse(nginx.substring(0, nginx.indexOf("listen 443 ssl")).contains("zentrix"), "the port-80 redirect server is left alone");
 
         String unit = host.read("/etc/systemd/system/zentrix-video.service");
@@ -142,6 +145,25 @@ class InstallerIT {
         assertEquals(List.of(), installed.differencesTo(host.snapshot()), again.output());
         assertTrue(again.output().contains("Nothing to change"), again.output());
         assertTrue(again.output().contains("Prosody secret: kept"), again.output());
+    }
+
+    @Test
+    void aLocalConfThatMovesTheArchiveAwayFromNginxIsPointedOut() {
+        installer.install().expectSuccess();
+        host.write("/etc/zentrix-video/local.conf", "zentrix.archive.dir = \"/srv/archive\"\n");
+
+        Result moved = installer.install().expectSuccess();
+        assertTrue(moved.output().contains("WARNING: /etc/zentrix-video/local.conf moves the archive to /srv/archive, "
+                + "but nginx sends recordings from " + DATA + "/archive"), moved.output());
+        assertTrue(moved.output().contains("Nothing to change"), moved.output());
+
+        host.write("/etc/zentrix-video/local.conf", "zentrix {\n  archive { dir = \"/srv/archive\" }\n}\n");
+        assertTrue(installer.install().expectSuccess().output().contains("moves the archive to /srv/archive"));
+
+        host.write("/etc/zentrix-video/local.conf", "zentrix {\n  archive { dir = \"/srv/archive\" }\n"
+                + "  media.x-accel-redirect = false\n}\n");
+        Result sidecarSends = installer.install().expectSuccess();
+        assertFalse(sidecarSends.output().contains("moves the archive"), sidecarSends.output());
     }
 
     @Test

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.UUID;
 
-/** Builds event bodies exactly as mod_zentrix_events sends them (docs/protocol.md). */
+/** Builds event bodies exactly as mod_zentrix_events sends them (docs/protocol.md), for tests and the benchmark. */
 public final class Events {
     private static final ObjectMapper JSON = new ObjectMapper();
 
