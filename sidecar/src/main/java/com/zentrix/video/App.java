@@ -3,6 +3,9 @@ package com.zentrix.video;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.zentrix.video.analytics.AnalyticsApi;
+import com.zentrix.video.analytics.AnalyticsQueries;
+import com.zentrix.video.analytics.ZoneTable;
 import com.zentrix.video.archive.Access;
 import com.zentrix.video.archive.Flags;
 import com.zentrix.video.archive.MediaApi;
@@ -43,6 +46,8 @@ import com.zentrix.video.jibri.JibriWebhooks;
 import com.zentrix.video.jibri.http.HttpJibriPool;
 import com.zentrix.video.jibri.xmpp.BreweryWatcher;
 import com.zentrix.video.jibri.xmpp.FocusJibriControl;
+import com.zentrix.video.live.AlertWebhook;
+import com.zentrix.video.live.LiveBoard;
 import com.zentrix.video.web.Metrics;
 import com.zentrix.video.recording.OccupantClassifier;
 import com.zentrix.video.recording.RecordingCoordinator;
@@ -83,6 +88,7 @@ public final class App implements AutoCloseable {
     private final ExecutorService stopper;
     private final ExecutorService ingest;
     private final ScheduledExecutorService maintenance;
+    private final ScheduledExecutorService live;
     private final BreweryWatcher brewery;
     private final Javalin web;
     private final RecordingCoordinator coordinator;
@@ -91,6 +97,7 @@ public final class App implements AutoCloseable {
     private App(ZentrixConfig config, Clock clock) {
         this.config = config;
         this.db = Database.open(config.databasePath());
+        ZoneTable.ensure(db.jdbi(), config.timeZone());
         ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         this.adminToken = adminToken(config);
@@ -106,6 +113,7 @@ public final class App implements AutoCloseable {
         this.stopper = Executors.newCachedThreadPool(named("jibri-stop"));
         this.ingest = Executors.newSingleThreadExecutor(named("ingest"));
         this.maintenance = Executors.newSingleThreadScheduledExecutor(named("maintenance"));
+        this.live = Executors.newScheduledThreadPool(2, named("live-board"));
 
         SessionStore sessions = new SessionStore(db.jdbi());
         Signatures prosodySignatures = new Signatures(config.prosody().secret(), config.security().maxClockSkew());
@@ -151,6 +159,10 @@ public final class App implements AutoCloseable {
         Flags flags = new Flags(db.jdbi(), audit, clock, bodies, access);
         MediaApi media = new MediaApi(db.jdbi(), config.archiveDir(), audit, config.media().xAccelRedirect(),
                 config.media().xAccelPrefix(), access);
+        AnalyticsApi analytics = new AnalyticsApi(new AnalyticsQueries(db.jdbi()), clock, config.timeZone());
+        ZentrixConfig.Live liveCfg = config.live();
+        LiveBoard board = new LiveBoard(coordinator::rooms, db.jdbi(), clock, liveCfg.alertAfter(),
+                new AlertWebhook(liveCfg.webhookUrl(), liveCfg.webhookAttempts(), liveCfg.webhookTimeout(), json, live));
         String prefix = config.http().pathPrefix();
         this.brewery = config.jibri().brewery().enabled() ? new BreweryWatcher(config.jibri().brewery(), clock) : null;
         if (brewery != null) brewery.start();
@@ -189,6 +201,8 @@ public final class App implements AutoCloseable {
             app.put("/api/v1/sessions/{id}/flags", flags::set);
             app.post("/api/v1/sessions/{id}/reviewed", flags::reviewed);
             app.get("/api/v1/review-queue", sessionApi::reviewQueue);
+            app.get("/api/v1/analytics/{table}", analytics::table);
+            app.get("/api/v1/live", ctx -> ctx.json(board.view(Access.identity(AuthApi.principal(ctx)))));
             app.get("/api/v1/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
             app.get("/api/v1/retention", retentionApi::getPolicy);
             app.put("/api/v1/retention", retentionApi::putPolicy);
@@ -217,6 +231,15 @@ public final class App implements AutoCloseable {
                 ctx.contentType("text/plain; version=0.0.4").result(Metrics.render(brewery == null ? null : brewery.counts(), db.jdbi()));
             });
         });
+
+        long checkMs = liveCfg.checkInterval().toMillis();
+        live.scheduleWithFixedDelay(guard("live board", () -> {
+            try {
+                board.check();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }), checkMs, checkMs, TimeUnit.MILLISECONDS);
 
         int resumed = ingestor.resumePending();
         if (resumed > 0) log.info("resuming {} unfinished finalize hand-overs", resumed);
@@ -343,6 +366,7 @@ public final class App implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         maintenance.shutdownNow();
+        live.shutdownNow();
         loop.shutdownNow();
         io.shutdownNow();
         stopper.shutdownNow();

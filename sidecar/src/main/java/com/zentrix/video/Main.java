@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {ServeCommand.class, com.zentrix.video.cli.UserCommand.class,
                 com.zentrix.video.cli.AuditCommand.class,
                 com.zentrix.video.cli.RetentionCommand.class, com.zentrix.video.cli.SubjectCommand.class,
-                com.zentrix.video.cli.VerifyCommand.class, CommandLine.HelpCommand.class})
+                com.zentrix.video.cli.VerifyCommand.class, com.zentrix.video.cli.ReportCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

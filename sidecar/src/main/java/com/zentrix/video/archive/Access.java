@@ -53,6 +53,29 @@ public record Access(String predicate, Map<String, Object> binds) {
         }
     }
 
+    private static final String EVERYTHING = "1 = 1";
+
+    /**
+     * Identity only, without the sensitive limit: for figures and the live board, which count sessions
+     * and show no recording or note. Supervisors and admins: everything; an operator: their own.
+     */
+    public static Access identity(Principal p) {
+        if (p.role().seesEverything()) return everything();
+        // An empty string never matches a stored JID or id, so an operator with neither sees nothing.
+        return new Access(own(p), Map.of("acc_jid", p.xmppJid() == null ? "" : p.xmppJid().toLowerCase(Locale.ROOT),
+                "acc_uid", p.jwtUserId() == null ? "" : p.jwtUserId()));
+    }
+
+    /** All sessions: supervisors, admins, and the offline report command. */
+    public static Access everything() {
+        return new Access(EVERYTHING, Map.of());
+    }
+
+    /** Whether nothing is hidden (so whole-team aggregates may answer instead of per-operator ones). */
+    public boolean unrestricted() {
+        return EVERYTHING.equals(predicate);
+    }
+
     /**
      * The reason given for opening a session (detail or recording): required for a sensitive one, from
      * the X-Access-Reason header or {@code ?reason=}; else 403 reason_required. Null for others.

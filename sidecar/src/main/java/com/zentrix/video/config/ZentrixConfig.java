@@ -26,7 +26,8 @@ public record ZentrixConfig(
         Recording recording,
         Retention retention,
         Privacy privacy,
-        ZoneId timeZone) {
+        ZoneId timeZone,
+        Live live) {
 
     public record Http(String host, int port, String basePath, String publicUrl) {
         /** The base path with a leading and without a trailing slash; "" for the root. */
@@ -83,6 +84,9 @@ public record ZentrixConfig(
             Set<String> ignoredDomains) {}
 
     public record Recording(Duration gracePeriod, Duration maxLength, Duration restartWait) {}
+
+    public record Live(Duration alertAfter, Duration checkInterval, String webhookUrl, int webhookAttempts,
+            Duration webhookTimeout) {}
 
     /** Keep periods (zero = for ever); rooms maps a room name or a prefix ending in * to its period. */
     public record Retention(boolean enabled, Duration interval, Duration defaultKeep, Duration sensitiveKeep,
@@ -155,7 +159,11 @@ public record ZentrixConfig(
                     retention(c.getConfig("retention")),
                     new Privacy(lower(c.getStringList("privacy.sensitive-access")), c.getString("privacy.notice-url"),
                             c.getString("privacy.notice-text")),
-                    ZoneId.of(c.getString("time-zone")));
+                    ZoneId.of(c.getString("time-zone")),
+                    new Live(c.getDuration("live.alert-after"), c.getDuration("live.check-interval"),
+                            c.getString("live.webhook.url"), c.getInt("live.webhook.attempts"),
+                            c.getDuration("live.webhook.timeout")));
+
             cfg.validate();
             return cfg;
         } catch (com.typesafe.config.ConfigException | java.time.DateTimeException e) {
@@ -196,6 +204,11 @@ public record ZentrixConfig(
         }
         if (!List.of("disabled", "required", "ifpossible").contains(auth.jitsi().security())) {
             throw new ConfigError("zentrix.auth.jitsi.security must be disabled, required or ifpossible");
+        }
+        if (live.checkInterval().isZero() || live.checkInterval().isNegative()) throw new ConfigError("zentrix.live.check-interval must be positive");
+        if (live.webhookAttempts() < 1) throw new ConfigError("zentrix.live.webhook.attempts must be at least 1");
+        if (!live.webhookUrl().isBlank() && !live.webhookUrl().matches("(?i)https?://.+")) {
+            throw new ConfigError("zentrix.live.webhook.url must be an http:// or https:// URL (or empty)");
         }
         for (String who : privacy.sensitiveAccess()) {
             if (!List.of("admin", "supervisor", "operator", "owner").contains(who)) {

@@ -111,7 +111,7 @@ public final class ArchiveBench {
     }
 
     /** Generated sessions, straight into the real schema (the FTS triggers keep the search index exact). */
-    private static void fill(Path db, int n) throws Exception {
+    static void fill(Path db, int n) throws Exception {
         Random rnd = new Random(42);
         long now = System.currentTimeMillis();
         long span = 730L * 24 * 3600 * 1000;
