@@ -22,9 +22,17 @@ public final class Csv {
         for (int i = 0; i < fields.size(); i++) {
             if (i > 0) sb.append(',');
             Object v = fields.get(i);
-            sb.append(field(v == null ? "" : v.toString()));
+            sb.append(field(v == null ? "" : v instanceof Number ? v.toString() : defused(v.toString())));
         }
         sb.append("\r\n");
+    }
+
+    /**
+     * Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first: a room or a display name
+     * chosen by anyone who joins a call) gets a leading apostrophe, the OWASP advice against CSV injection.
+     */
+    static String defused(String s) {
+        return !s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0 ? "'" + s : s;
     }
 
     static String field(String s) {
