@@ -38,6 +38,15 @@ public interface JibriControl {
     /** Whether the recorder at jibriUrl is busy now; null when it cannot be reached or cannot be asked. */
     Boolean busy(String jibriUrl);
 
+    /**
+     * Whether {@link #stop} returns only after the recorder has finished, finalize included (Jibri's HTTP
+     * stopService does). When it does not (a stop through Jicofo is fire-and-forget), a recorder that
+     * never reported capture may still hand files over: its end is known from its status, not the stop.
+     */
+    default boolean stopWaitsForFinalize() {
+        return true;
+    }
+
     /** Asks the recorder at jibriUrl to stop; returns once it has (finalize included, where it can tell). */
     void stop(String jibriUrl, String jibriSessionId, Target target) throws Exception;
 }

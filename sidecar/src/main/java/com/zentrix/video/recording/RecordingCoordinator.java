@@ -306,7 +306,9 @@ public final class RecordingCoordinator {
         stopper.execute(() -> {
             try {
                 jibri.stop(a.jibriUrl, a.jibriSessionId, target);
-                onLoop(() -> store.recorderStopReturned(a.recordingId, a.jibriSessionId, clock.millis()));
+                if (jibri.stopWaitsForFinalize()) {
+                    onLoop(() -> store.recorderStopReturned(a.recordingId, a.jibriSessionId, clock.millis()));
+                }
                 log.info("recorder stopped room={} session={} jibri={}", roomName, a.sessionId, a.jibriUrl);
             } catch (Exception ex) {
                 log.error("stopping the recorder failed room={} session={} jibri={}: {}", roomName, a.sessionId,

@@ -149,4 +149,9 @@ public final class FocusJibriControl implements JibriControl {
             return json.createObjectNode();
         }
     }
+
+    @Override
+    public boolean stopWaitsForFinalize() {
+        return false; // Jicofo answers the stop at once and stops its Jibri in the background
+    }
 }
