@@ -139,7 +139,17 @@ public final class Ingestor {
     }
 
     private long doIngest(String dirName, Path source) throws IOException {
-        Optional<SessionStore.RecordingRow> recording = sessions.recordingByJibriId(dirName);
+        Optional<SessionStore.RecordingRow> byName = sessions.recordingByJibriId(dirName);
+        Optional<SessionStore.RecordingRow> byRoom = Optional.empty();
+        if (byName.isEmpty()) {
+            // A folder whose name we never gave (e.g. a Jibri id we did not learn): the recording of the
+            // same room that was running when the file began, and has no files yet, is the one.
+            Path media = listFiles(source).stream().filter(f -> isMedia(f.getFileName().toString())).findFirst().orElse(null);
+            Origin o = origin(dirName, source, media);
+            byRoom = sessions.recordingByRoomAndTime(o.roomName(), o.startedMs());
+            byRoom.ifPresent(r -> log.info("folder {} matched to session {} by room {} and time", dirName, r.sessionId(), o.roomName()));
+        }
+        Optional<SessionStore.RecordingRow> recording = byName.isPresent() ? byName : byRoom;
         List<Path> files = listFiles(source);
         Path mediaFile = files.stream().filter(f -> isMedia(f.getFileName().toString())).findFirst().orElse(null);
 
@@ -220,7 +230,15 @@ public final class Ingestor {
     }
 
     /** A recording nobody asked for (or asked for before our records): kept as an orphan session. */
+    /** Which room a folder belongs to and when its recording began, from metadata.json and Jibri's file name. */
+    private record Origin(String roomName, long startedMs) {}
+
     private long orphanSession(String dirName, Path source, Path media) throws IOException {
+        Origin o = origin(dirName, source, media);
+        return orphan(dirName, o.roomName(), o.startedMs());
+    }
+
+    private Origin origin(String dirName, Path source, Path media) throws IOException {
         String roomName = null;
         Path meta = source.resolve("metadata.json");
         if (Files.isRegularFile(meta, LinkOption.NOFOLLOW_LINKS) && Files.size(meta) < 1_000_000) {
@@ -247,8 +265,10 @@ public final class Ingestor {
             }
         }
         if (roomName == null || roomName.isEmpty()) roomName = dirName;
-        String name = roomName;
-        long startedMs = started;
+        return new Origin(roomName, started);
+    }
+
+    private long orphan(String dirName, String name, long startedMs) {
         long now = clock.millis();
         long id = jdbi.inTransaction(h -> {
             long sid = h.createUpdate("INSERT INTO sessions (room_jid, room_name, origin, started_ms, ended_ms, status, reason, updated_ms) "

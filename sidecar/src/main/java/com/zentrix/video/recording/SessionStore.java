@@ -175,6 +175,24 @@ public final class SessionStore {
                         rs.getString(5), nullableLong(rs, 6), nullableLong(rs, 7))).one();
     }
 
+    /**
+     * The recording of this room that was under way when a file began (a minute's slack either side)
+     * and has neither files nor a hand-over yet: how a folder with an unknown name finds its session.
+     */
+    public Optional<RecordingRow> recordingByRoomAndTime(String roomName, long fileStartMs) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT r.id, r.session_id, r.jibri_session_id, r.jibri_url, r.status, r.started_ms, "
+                        + "r.stopped_ms FROM recordings r JOIN sessions s ON s.id = r.session_id "
+                        + "WHERE s.room_name = :room AND r.requested_ms <= :t + 60000 "
+                        + "AND coalesce(r.stopped_ms, :t) >= :t - 60000 AND r.status <> 'ingested' "
+                        + "AND NOT EXISTS (SELECT 1 FROM files f WHERE f.recording_id = r.id) "
+                        + "AND NOT EXISTS (SELECT 1 FROM handovers ho WHERE ho.dir_name = r.jibri_session_id) "
+                        + "ORDER BY abs(coalesce(r.started_ms, r.requested_ms) - :t) LIMIT 1")
+                .bind("room", roomName).bind("t", fileStartMs)
+                .map((rs, ctx) -> new RecordingRow(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), nullableLong(rs, 6), nullableLong(rs, 7)))
+                .findOne());
+    }
+
     public Optional<RecordingRow> recordingByJibriId(String jibriSessionId) {
         return jdbi.withHandle(h -> h.createQuery("SELECT id, session_id, jibri_session_id, jibri_url, status, started_ms, stopped_ms "
                         + "FROM recordings WHERE jibri_session_id = :j")

@@ -175,4 +175,27 @@ class FinalizeIT {
                 + "ON ho.session_id = f.session_id WHERE ho.dir_name = 'up1' AND f.kind = 'media'").mapTo(String.class).one()));
         assertTrue(Files.exists(src), "the uploader's copy is never touched by the sidecar");
     }
+
+    @Test
+    void aFolderWithAnUnknownNameJoinsTheRecordingOfItsRoomRunningAtThatTime() throws Exception {
+        var store = new com.zentrix.video.recording.SessionStore(sidecar.db());
+        long now = System.currentTimeMillis();
+        long session = store.openSession("window-9@conference.meet.zentrix.test", "window-9",
+                new com.zentrix.video.recording.Participant("w9/op", com.zentrix.video.recording.Participant.Side.STAFF, "op@meet.zentrix.test", null, "Op"),
+                new com.zentrix.video.recording.Participant("w9/c", com.zentrix.video.recording.Participant.Side.CLIENT, "c@guest.meet.zentrix.test", null, "Клієнт"), now);
+        long rec = store.newRecording(session, "zv-we-gave-this-9", now);
+        store.recordingAccepted(rec, "http://jibri.test", now);
+        store.recordingOn(rec, now);
+        store.endSession(session, "client-left", now + 2000, now + 2000);
+        // Jibri named the folder after an id we never learnt (e.g. Jicofo's), and the file after the room.
+        String stamp = java.time.LocalDateTime.ofInstant(java.time.Instant.ofEpochMilli(now), sidecar.config().timeZone())
+                .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd-HH-mm-ss"));
+        Path folder = sidecar.recordingsDir().resolve("jicofo-id-unknown-to-us");
+        Media.mp4(folder.resolve("window-9_" + stamp + ".mp4"), 1.0);
+        Files.writeString(folder.resolve("metadata.json"), "{\"meeting_url\":\"https://meet.zentrix.test/window-9\",\"participants\":[]}");
+        assertEquals(202, finalizeDir(folder.toString()).statusCode());
+        await().atMost(Duration.ofSeconds(20)).until(() -> "ok".equals(store.status(session).orElse(null)));
+        assertEquals(0, sidecar.number("SELECT count(*) FROM sessions WHERE origin = 'orphan' AND room_name = 'window-9'"), "no orphan");
+        assertEquals(1, sidecar.number("SELECT count(*) FROM files WHERE session_id = ? AND recording_id = ? AND kind = 'media'", session, rec));
+    }
 }
