@@ -1,4 +1,4 @@
-// The archive UI: who is logged in, the header, and hash routes (#/, #/sessions/12, #/review), so it
+// The archive UI: who is logged in, the header, and hash routes (#/, #/sessions/12, #/review, #/admin/…), so it
 // works under any base path. Views live in views/; each renders into <main> and returns nothing.
 import { api, setCsrf, whenLoggedOut } from './api.js';
 import { language, storedLanguage, useLanguage, t } from './i18n.js';
@@ -8,7 +8,8 @@ import { renderSessions } from './views/sessions.js';
 import { renderSession } from './views/session.js';
 import { renderReview } from './views/review.js';
 import { renderMessage } from './views/message.js';
-import { setUser, user, seesEverything } from './user.js';
+import { renderAudit, renderRetention } from './views/admin.js';
+import { setUser, user, seesEverything, isAdmin } from './user.js';
 
 let firstRoute = true;
 
@@ -17,6 +18,8 @@ function loggedIn(me, { fromForm = false } = {}) {
   setCsrf(me.csrf);
   $('#nav').hidden = false;
   $('#nav-review').hidden = !seesEverything();
+  $('#nav-audit').hidden = !isAdmin();
+  $('#nav-retention').hidden = !isAdmin();
   $('#logout').hidden = false;
   const who = $('#whoami');
   who.hidden = false;
@@ -57,6 +60,12 @@ function route() {
   } else if (path.length === 1 && path[0] === 'review') {
     $('#nav-review').setAttribute('aria-current', 'page');
     renderReview(main, { focus });
+  } else if (path.length === 2 && path[0] === 'admin' && path[1] === 'audit') {
+    $('#nav-audit').setAttribute('aria-current', 'page');
+    renderAudit(main, { query, focus });
+  } else if (path.length === 2 && path[0] === 'admin' && path[1] === 'retention') {
+    $('#nav-retention').setAttribute('aria-current', 'page');
+    renderRetention(main, { focus });
   } else {
     renderMessage(main, { titleKey: 'notfound.title', textKey: 'notfound.text', focus });
   }

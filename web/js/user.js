@@ -12,3 +12,7 @@ export function user() {
 export function seesEverything() {
   return me != null && (me.role === 'supervisor' || me.role === 'admin');
 }
+
+export function isAdmin() {
+  return me != null && me.role === 'admin';
+}

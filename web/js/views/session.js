@@ -5,10 +5,11 @@ import { el, blank, clear, announce } from '../dom.js';
 import { t, tr } from '../i18n.js';
 import { when, whenExact, isoTime, clock, coverage, errorKey, errorArgs } from '../format.js';
 import { statusBadge, operatorOf } from '../cards.js';
-import { user, seesEverything } from '../user.js';
+import { user, seesEverything, isAdmin } from '../user.js';
 import { markReviewed } from './review.js';
 import { renderMessage } from './message.js';
 import { listHash } from './sessions.js';
+import { sessionAdminPanel } from './admin.js';
 
 function section(id, titleKey, ...children) {
   return el('section', { id, class: 'panel', 'aria-labelledby': `${id}-title` },
@@ -113,6 +114,7 @@ export async function renderSession(main, { id, focus }) {
   const factsBox = el('div', { id: 'facts-body' });
   const historyBox = el('div', { id: 'history-body' });
   const coverageBox = el('div', { id: 'coverage-body' });
+  const adminBox = el('div', { id: 'admin-body' });
 
   async function refresh() {
     try {
@@ -132,6 +134,7 @@ export async function renderSession(main, { id, focus }) {
     clear(historyBox).append(historyPanel(d));
     clear(flagsBox).append(flagsPanel());
     clear(notesBox).append(notesList());
+    if (isAdmin()) clear(adminBox).append(sessionAdminPanel(d, { refresh, reopen: () => renderSession(main, { id, focus: false }) }));
   }
 
   function flagsPanel() {
@@ -299,7 +302,7 @@ export async function renderSession(main, { id, focus }) {
     h1,
     el('div', { class: 'session-grid' },
       el('div', { class: 'col-main' }, player, notes),
-      el('div', { class: 'col-side' }, section('facts', 'session.facts', factsBox), flagsBox, coverageBox, historyBox)));
+      el('div', { class: 'col-side' }, section('facts', 'session.facts', factsBox), flagsBox, adminBox, coverageBox, historyBox)));
   fill();
   if (focus) h1.focus();
 }

@@ -132,6 +132,21 @@ public final class Browser implements AutoCloseable {
         }
     }
 
+    /** Logs in through the login form and waits for the session list (the page after a login). */
+    public void logIn(String username, String password) {
+        visible("#login-username").sendKeys(username);
+        find("#login-password").sendKeys(password);
+        find("#login-submit").click();
+        visible("#session-list");
+    }
+
+    /** Keeps a test's last page as target/browser-screenshots/NAME.png and prints the console, if any. */
+    public void keepEvidence(String name) {
+        screenshot(Path.of("target", "browser-screenshots", name + ".png"));
+        String log = console();
+        if (!log.isBlank()) System.out.println("browser console during " + name + ":\n" + log);
+    }
+
     /** The browser console since the last call (for a failing test's report). */
     public String console() {
         StringBuilder sb = new StringBuilder();
