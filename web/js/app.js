@@ -1,4 +1,4 @@
-// The archive UI: who is logged in, the header, and hash routes (#/, #/sessions/12, #/review), so it
+// The archive UI: who is logged in, the header, and hash routes (#/, #/sessions/12, #/review, #/dashboard), so it
 // works under any base path. Views live in views/; each renders into <main> and returns nothing.
 import { api, setCsrf, whenLoggedOut } from './api.js';
 import { language, storedLanguage, useLanguage, t } from './i18n.js';
@@ -8,6 +8,7 @@ import { renderSessions } from './views/sessions.js';
 import { renderSession } from './views/session.js';
 import { renderReview } from './views/review.js';
 import { renderMessage } from './views/message.js';
+import { renderDashboard, leaveDashboard } from './views/dashboard.js';
 import { setUser, user, seesEverything } from './user.js';
 
 let firstRoute = true;
@@ -30,6 +31,7 @@ function loggedOut(reasonKey) {
   setUser(null);
   setCsrf(null);
   $('#nav').hidden = true;
+  leaveDashboard();
   $('#logout').hidden = true;
   $('#whoami').hidden = true;
   renderLogin($('#main'), { reasonKey, onLogin: (me) => loggedIn(me, { fromForm: true }) });
@@ -49,6 +51,7 @@ function route() {
   const focus = !firstRoute;
   firstRoute = false;
   document.querySelectorAll('#nav a').forEach((a) => a.removeAttribute('aria-current'));
+  leaveDashboard();
   if (path.length === 0 || (path.length === 1 && path[0] === 'sessions')) {
     $('#nav-sessions').setAttribute('aria-current', 'page');
     renderSessions(main, { query, focus });
@@ -57,6 +60,9 @@ function route() {
   } else if (path.length === 1 && path[0] === 'review') {
     $('#nav-review').setAttribute('aria-current', 'page');
     renderReview(main, { focus });
+  } else if (path.length === 1 && path[0] === 'dashboard') {
+    $('#nav-dashboard').setAttribute('aria-current', 'page');
+    renderDashboard(main, { query, focus });
   } else {
     renderMessage(main, { titleKey: 'notfound.title', textKey: 'notfound.text', focus });
   }

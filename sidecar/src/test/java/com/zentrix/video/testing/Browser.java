@@ -132,6 +132,13 @@ public final class Browser implements AutoCloseable {
         }
     }
 
+    /** After a test: a screenshot of its last page in target/browser-screenshots/{name}.png, and the console in the log. */
+    public void keepEvidence(String name) {
+        screenshot(Path.of("target", "browser-screenshots", name + ".png"));
+        String log = console();
+        if (!log.isBlank()) System.out.println("browser console during " + name + ":\n" + log);
+    }
+
     /** The browser console since the last call (for a failing test's report). */
     public String console() {
         StringBuilder sb = new StringBuilder();
