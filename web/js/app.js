@@ -1,4 +1,5 @@
-// The archive UI: who is logged in, the header, and hash routes (#/, #/sessions/12, #/review, #/admin/…), so it
+// The archive UI: who is logged in, the header, and hash routes (#/, #/sessions/12, #/review, #/dashboard,
+// #/admin/…), so it
 // works under any base path. Views live in views/; each renders into <main> and returns nothing.
 import { api, setCsrf, whenLoggedOut } from './api.js';
 import { language, storedLanguage, useLanguage, t } from './i18n.js';
@@ -9,6 +10,7 @@ import { renderSession } from './views/session.js';
 import { renderReview } from './views/review.js';
 import { renderMessage } from './views/message.js';
 import { renderAudit, renderRetention } from './views/admin.js';
+import { renderDashboard, leaveDashboard } from './views/dashboard.js';
 import { setUser, user, seesEverything, isAdmin } from './user.js';
 
 let firstRoute = true;
@@ -33,6 +35,7 @@ function loggedOut(reasonKey) {
   setUser(null);
   setCsrf(null);
   $('#nav').hidden = true;
+  leaveDashboard();
   $('#logout').hidden = true;
   $('#whoami').hidden = true;
   renderLogin($('#main'), { reasonKey, onLogin: (me) => loggedIn(me, { fromForm: true }) });
@@ -52,6 +55,7 @@ function route() {
   const focus = !firstRoute;
   firstRoute = false;
   document.querySelectorAll('#nav a').forEach((a) => a.removeAttribute('aria-current'));
+  leaveDashboard();
   if (path.length === 0 || (path.length === 1 && path[0] === 'sessions')) {
     $('#nav-sessions').setAttribute('aria-current', 'page');
     renderSessions(main, { query, focus });
@@ -60,6 +64,9 @@ function route() {
   } else if (path.length === 1 && path[0] === 'review') {
     $('#nav-review').setAttribute('aria-current', 'page');
     renderReview(main, { focus });
+  } else if (path.length === 1 && path[0] === 'dashboard') {
+    $('#nav-dashboard').setAttribute('aria-current', 'page');
+    renderDashboard(main, { query, focus });
   } else if (path.length === 2 && path[0] === 'admin' && path[1] === 'audit') {
     $('#nav-audit').setAttribute('aria-current', 'page');
     renderAudit(main, { query, focus });

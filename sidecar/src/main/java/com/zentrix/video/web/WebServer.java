@@ -29,6 +29,8 @@ public final class WebServer {
                 sf.directory = "/web";
                 sf.location = Location.CLASSPATH;
             });
+            // third-party browser code (the dashboard's uPlot) from its webjar: <base>/webjars/<name>/<version>/...
+            cfg.staticFiles.enableWebjars();
         });
         app.before(ctx -> {
             ctx.attribute("t0", System.nanoTime());

@@ -81,9 +81,7 @@ class ArchiveBrowserIT {
     /** Leaves a screenshot of each test's last page in target/browser-screenshots/, and the console in the log. */
     @AfterEach
     void keepEvidence(TestInfo test) {
-        browser.screenshot(Path.of("target", "browser-screenshots", test.getTestMethod().orElseThrow().getName() + ".png"));
-        String console = browser.console();
-        if (!console.isBlank()) System.out.println("browser console during " + test.getDisplayName() + ":\n" + console);
+        browser.keepEvidence(test.getTestMethod().orElseThrow().getName());
     }
 
     void logIn(String user, String password) {

@@ -71,6 +71,10 @@ class WebBundlesTest {
         for (String s : List.of("starting", "recording", "stopping", "ok", "technical_error", "deleted")) used.add("status." + s);
         for (String r : List.of("admin", "supervisor", "operator")) used.add("role." + r);
         for (String f : List.of("sensitive", "needs_review")) used.add("flag." + f);
+        for (String p : List.of("today", "yesterday", "week", "month", "range")) used.add("period." + p);
+        for (int d = 1; d <= 7; d++) used.add("weekday." + d);
+        for (String p : List.of("idle", "active", "grace", "capped")) used.add("live.phase." + p);
+        for (String r : List.of("not_recording", "technical_error")) used.add("live.alert." + r);
         assertTrue(used.size() > 60, "the scan found the keys: " + used);
         List<String> missing = new ArrayList<>(used);
         missing.removeAll(known);
