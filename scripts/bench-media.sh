@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Recording delivery, sidecar vs nginx (issue "The archive"): in one run on loopback, the real sidecar's
 # media endpoint (HTTP Range, bearer token) and an nginx of our own serving the same archive file from a
-# static location; full-file throughput, random-offset and suffix Range latency, ratio sidecar/nginx.
+# static location, plus the production path (nginx proxying to a sidecar with X-Accel-Redirect on);
+# full-file throughput, random-offset and suffix Range latency, ratios against nginx.
 # Needs nginx (default /usr/sbin/nginx; NGINX=/path to override), curl and ffmpeg.
 # Usage: bench-media.sh [FILE_MIB=256] [SEEKS=500]
 set -euo pipefail

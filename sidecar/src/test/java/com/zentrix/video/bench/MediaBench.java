@@ -28,11 +28,11 @@ import java.util.concurrent.TimeUnit;
  * session's recording through {@code GET /api/v1/sessions/{id}/media} (bearer admin token, MediaApi's own
  * Range code, x-accel off), and an nginx of our own (temp prefix, free port, non-daemon) serves the very
  * same archive file from a static {@code alias} location. One client (java.net.http, HTTP/1.1, keep-alive)
- * for both; curl as a cross-check for full downloads. Phases alternate which server goes first.
+ * for both; curl as a cross-check for full downloads. A third target is the production path: the same nginx
+ * proxying the API to a second sidecar with x-accel on, then sending the file itself. Phases rotate the order.
  * Run by scripts/bench-media.sh; results in docs/BENCHMARKS.md.
  */
 public final class MediaBench {
-    private static final byte[] SINK = new byte[1 << 16];
 
     private MediaBench() {}
 
@@ -51,6 +51,7 @@ public final class MediaBench {
         Sidecar.Builder builder = Sidecar.builder(dir).jibris("http://127.0.0.1:9/jibri/api/v1.0")
                 .set("zentrix.auth.cookie-secure", false).set("zentrix.media.x-accel-redirect", false);
         Process nginx = null;
+        AutoCloseable closeLater = null;
         try (Sidecar sidecar = builder.start()) {
             Archive archive = new Archive(sidecar);
             archive.user("boss", Role.SUPERVISOR, null, "bench-password");
@@ -64,10 +65,14 @@ public final class MediaBench {
             sidecar.db().useHandle(h -> h.execute("UPDATE files SET path = ?, size_bytes = ? WHERE session_id = ? AND kind = 'media'",
                     rel.toString(), size, id));
 
+            // the production path: nginx proxies the API to a sidecar with x-accel on (a second one on the same
+            // folder and database), which only authorises; nginx sends the file from its internal location
+            Sidecar xsidecar = builder.set("zentrix.media.x-accel-redirect", true).set("zentrix.media.x-accel-prefix", "/zentrix-media/").start();
+            closeLater = xsidecar;
             int port = Sidecar.freePort();
             Path prefix = Files.createDirectories(dir.resolve("nginx"));
             Path conf = prefix.resolve("nginx.conf");
-            Files.writeString(conf, nginxConf(prefix, port, sidecar.archiveDir()));
+            Files.writeString(conf, nginxConf(prefix, port, sidecar.archiveDir(), xsidecar.port(), pathOf(xsidecar.baseUrl())));
             nginx = new ProcessBuilder(nginxBin, "-p", prefix + "/", "-c", conf.toString(), "-e", prefix.resolve("error.log").toString())
                     .redirectErrorStream(true).redirectOutput(prefix.resolve("stdout.log").toFile()).start();
             waitForPort(port, nginx);
@@ -76,7 +81,9 @@ public final class MediaBench {
             Target side = new Target("sidecar", http, sidecar.baseUrl() + "/api/v1/sessions/" + id + "/media",
                     "Bearer " + Sidecar.ADMIN_TOKEN);
             Target ngx = new Target("nginx", http, "http://127.0.0.1:" + port + "/media/" + rel.toString().replace('\\', '/'), null);
-            List<Target> both = List.of(side, ngx);
+            Target xa = new Target("nginx + sidecar (X-Accel)", http, "http://127.0.0.1:" + port + pathOf(xsidecar.baseUrl())
+                    + "/api/v1/sessions/" + id + "/media", "Bearer " + Sidecar.ADMIN_TOKEN);
+            List<Target> both = List.of(side, ngx, xa);
 
             System.out.printf(Locale.ROOT, "file: %,d bytes (%d MiB), random bytes, in the page cache; %d cores; %s; %s%n", size, mb,
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
@@ -95,28 +102,29 @@ public final class MediaBench {
             List<String> rows = new ArrayList<>();
             // (a) full-file throughput
             int seqRuns = Integer.getInteger("seq", 6);
-            double[][] seq = new double[2][seqRuns];
+            int T = both.size();
+            double[][] seq = new double[T][seqRuns];
             for (int i = 0; i < seqRuns; i++) {
-                for (int k = 0; k < 2; k++) {
-                    int j = (i % 2 == 0) ? k : 1 - k;
+                for (int k = 0; k < T; k++) {
+                    int j = (k + i) % T;
                     seq[j][i] = full(both.get(j), size);
                 }
             }
-            rows.add(row("full file, sequential (" + seqRuns + "× " + mb + " MiB), median MB/s", median(seq[0]), median(seq[1]), true, ""));
-            rows.add(row("full file, sequential, best MB/s", max(seq[0]), max(seq[1]), true, ""));
-            double[][] conc = new double[2][2];
+            rows.add(row("full file, sequential (" + seqRuns + "× " + mb + " MiB), median MB/s", each(seq, MediaBench::median), true));
+            rows.add(row("full file, sequential, best MB/s", each(seq, MediaBench::max), true));
+            double[][] conc = new double[T][2];
             for (int i = 0; i < 2; i++) {
-                for (int k = 0; k < 2; k++) {
-                    int j = (i % 2 == 0) ? k : 1 - k;
+                for (int k = 0; k < T; k++) {
+                    int j = (k + i) % T;
                     conc[j][i] = concurrent(both.get(j), size, 4);
                 }
             }
-            rows.add(row("full file, 4 concurrent, aggregate MB/s (best of 2)", max(conc[0]), max(conc[1]), true, ""));
-            double[][] curl = new double[2][3];
+            rows.add(row("full file, 4 concurrent, aggregate MB/s (best of 2)", each(conc, MediaBench::max), true));
+            double[][] curl = new double[T][3];
             for (int i = 0; i < 3; i++) {
-                for (int j = 0; j < 2; j++) curl[j][i] = curl(both.get(j));
+                for (int j = 0; j < T; j++) curl[j][i] = curl(both.get(j));
             }
-            rows.add(row("full file, curl cross-check, median MB/s (3×)", median(curl[0]), median(curl[1]), true, ""));
+            rows.add(row("full file, curl cross-check, median MB/s (3×)", each(curl, MediaBench::median), true));
 
             // (b) seek: 64 KiB ranges at random offsets, same offsets for both, alternating in rounds of 50
             long[] offs = new long[seeks];
@@ -134,19 +142,24 @@ public final class MediaBench {
             double[][][] suffix = latencies(both, Math.max(100, seeks / 2), i -> "bytes=-" + (65536 + (i % 4) * 16384), -1);
             addLatencyRows(rows, "suffix range bytes=-64..112 KiB (" + Math.max(100, seeks / 2) + "×)", suffix);
             System.out.println();
-            System.out.println("| measure | sidecar | nginx | sidecar / nginx |");
-            System.out.println("|---|---|---|---|");
+            System.out.println("| measure | sidecar | nginx | sidecar / nginx | nginx + sidecar (X-Accel) | X-Accel / nginx |");
+            System.out.println("|---|---|---|---|---|---|");
             rows.forEach(System.out::println);
         } finally {
             if (nginx != null) {
                 nginx.destroy();
                 if (!nginx.waitFor(10, TimeUnit.SECONDS)) nginx.destroyForcibly();
             }
+            if (closeLater != null) closeLater.close();
             if (!Boolean.getBoolean("keep")) deleteTree(dir);
         }
     }
 
-    private static String nginxConf(Path prefix, int port, Path archiveDir) {
+    private static String pathOf(String url) {
+        return URI.create(url).getPath().replaceAll("/$", "");
+    }
+
+    private static String nginxConf(Path prefix, int port, Path archiveDir, int sidecarPort, String sidecarPath) {
         String p = prefix.toAbsolutePath() + "/";
         return """
                 daemon off;
@@ -168,14 +181,22 @@ public final class MediaBench {
                     sendfile on;
                     tcp_nopush on;
                     keepalive_requests 100000;
+                    upstream sidecar { server 127.0.0.1:%5$d; keepalive 16; }
                     server {
                         listen 127.0.0.1:%2$d;
                         location /media/ { alias %3$s/; }
+                        location %6$s/api/ {
+                            proxy_pass http://sidecar;
+                            proxy_http_version 1.1;
+                            proxy_set_header Connection "";
+                            proxy_set_header Host $host;
+                        }
+                        location /zentrix-media/ { internal; alias %3$s/; }
                     }
                 }
                 """.formatted(p, port, archiveDir.toAbsolutePath(),
                 // as root, nginx's workers would drop to "nobody", who cannot read our 0700 temp folder
-                "root".equals(System.getProperty("user.name")) ? "user root;" : "");
+                "root".equals(System.getProperty("user.name")) ? "user root;" : "", sidecarPort, sidecarPath);
     }
 
     /** Full download, body drained into a sink; MB/s (10^6 bytes). */
@@ -228,10 +249,10 @@ public final class MediaBench {
 
     /** [target][0 = TTFB, 1 = total][request], targets alternating first in rounds of 50. */
     private static double[][][] latencies(List<Target> both, int n, java.util.function.IntFunction<String> range, long expect) throws Exception {
-        double[][][] out = new double[2][2][n];
+        double[][][] out = new double[both.size()][2][n];
         for (int round = 0; round * 50 < n; round++) {
-            for (int k = 0; k < 2; k++) {
-                int j = (round % 2 == 0) ? k : 1 - k;
+            for (int k = 0; k < both.size(); k++) {
+                int j = (k + round) % both.size();
                 for (int i = round * 50; i < Math.min(n, round * 50 + 50); i++) {
                     double[] r = range(both.get(j), range.apply(i), expect);
                     out[j][0][i] = r[0];
@@ -244,20 +265,29 @@ public final class MediaBench {
 
     private static void addLatencyRows(List<String> rows, String what, double[][][] l) {
         for (int m = 0; m < 2; m++) {
-            double[] a = l[0][m].clone();
-            Arrays.sort(a);
-            double[] b = l[1][m].clone();
-            Arrays.sort(b);
+            double[][] sorted = new double[l.length][];
+            for (int t = 0; t < l.length; t++) {
+                sorted[t] = l[t][m].clone();
+                Arrays.sort(sorted[t]);
+            }
             for (int p : new int[] {50, 95, 99}) {
-                rows.add(row(what + ", " + (m == 0 ? "TTFB" : "total") + " p" + p + " (ms)", pct(a, p), pct(b, p), false, ""));
+                rows.add(row(what + ", " + (m == 0 ? "TTFB" : "total") + " p" + p + " (ms)", each(sorted, a -> pct(a, p)), false));
             }
         }
     }
 
-    /** A table row; the ratio is expressed so that ≥ 1 means the sidecar is as good (throughput: s/n; latency: n/s). */
-    private static String row(String what, double s, double n, boolean higherBetter, String note) {
-        double ratio = higherBetter ? s / n : n / s;
-        return String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f× |%s", what, s, n, ratio, note);
+    private static double[] each(double[][] perTarget, java.util.function.ToDoubleFunction<double[]> f) {
+        return Arrays.stream(perTarget).mapToDouble(f).toArray();
+    }
+
+    /**
+     * A table row: sidecar, nginx, ratio, X-Accel, ratio; each ratio against nginx, expressed so that ≥ 1
+     * means as good as nginx (throughput: x/nginx; latency: nginx/x).
+     */
+    private static String row(String what, double[] v, boolean higherBetter) {
+        double n = v[1];
+        return String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f× | %.2f | %.2f× |", what, v[0], n, higherBetter ? v[0] / n : n / v[0],
+                v[2], higherBetter ? v[2] / n : n / v[2]);
     }
 
     private static void verify(Target t, Path file, long size) throws Exception {
