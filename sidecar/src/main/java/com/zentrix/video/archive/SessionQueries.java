@@ -45,8 +45,10 @@ public final class SessionQueries {
             binds.put("to", f.toMs());
         }
         if (f.operator() != null) {
-            where.add("(s.operator_jid = :op OR s.operator_user_id = :op)");
-            binds.put("op", f.operator().toLowerCase(java.util.Locale.ROOT).contains("@") ? f.operator().toLowerCase(java.util.Locale.ROOT) : f.operator());
+            // A JID has an @, a JWT user id is matched as given: one indexed equality either way.
+            boolean jid = f.operator().contains("@");
+            where.add(jid ? "s.operator_jid = :op" : "s.operator_user_id = :op");
+            binds.put("op", jid ? f.operator().toLowerCase(java.util.Locale.ROOT) : f.operator());
         }
         if (f.room() != null) {
             where.add("s.room_name = :room");
@@ -58,21 +60,36 @@ public final class SessionQueries {
         }
         if ("sensitive".equals(f.flag())) where.add("s.sensitive = 1");
         if ("needs_review".equals(f.flag())) where.add("s.needs_review = 1");
+        String from = "FROM sessions s ";
+        // Searching newest first walks the full-text index itself in reverse session order (sessions are
+        // numbered as they start), stopping at a page: a common name matching a hundred thousand
+        // sessions costs no more than a rare one. Other sorts filter by the matches and sort.
+        boolean ftsDriven = false;
         if (f.text() != null) {
             String fts = f.ftsQuery();
             if (fts == null) return new Page(List.of(), null);
-            where.add("s.id IN (SELECT rowid FROM session_text WHERE session_text MATCH :fts)");
             binds.put("fts", fts);
+            if (f.sort() == SessionFilter.Sort.STARTED && !f.ascending()) {
+                ftsDriven = true;
+                from = "FROM session_text JOIN sessions s ON s.id = session_text.rowid ";
+                where.add("session_text MATCH :fts");
+            } else {
+                where.add("s.id IN (SELECT rowid FROM session_text WHERE session_text MATCH :fts)");
+            }
         }
         String key = f.sort().sql;
         String cmp = f.ascending() ? ">" : "<";
-        if (f.after() != null) {
+        if (f.after() != null && ftsDriven) {
+            where.add("session_text.rowid < :after_id");
+            binds.put("after_id", f.after().id());
+        } else if (f.after() != null) {
             where.add("(" + key + ", s.id) " + cmp + " (:after_v, :after_id)");
             binds.put("after_v", f.sort() == SessionFilter.Sort.ROOM ? f.after().value() : (Object) Long.parseLong(f.after().value()));
             binds.put("after_id", f.after().id());
         }
         String dir = f.ascending() ? "ASC" : "DESC";
-        String sql = CARD + "WHERE " + String.join(" AND ", where) + " ORDER BY " + key + " " + dir + ", s.id " + dir
+        String sql = CARD.replace("FROM sessions s ", from) + "WHERE " + String.join(" AND ", where)
+                + (ftsDriven ? " ORDER BY session_text.rowid DESC" : " ORDER BY " + key + " " + dir + ", s.id " + dir)
                 + " LIMIT :limit";
         binds.put("limit", f.limit() + 1);
         List<Map<String, Object>> rows = jdbi.withHandle(h -> {

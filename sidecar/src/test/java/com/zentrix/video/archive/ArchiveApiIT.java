@@ -309,5 +309,15 @@ class ArchiveApiIT {
             pages++;
         } while (next != null && pages < 50);
         assertEquals(sidecar.number("SELECT count(*) FROM sessions"), seen.size());
+
+        // Paging through search results (newest first, driven by the full-text index) also shows each once.
+        Set<Long> found = new HashSet<>();
+        next = null;
+        do {
+            JsonNode body = ApiClient.json(sofia.get("/api/v1/sessions?limit=1&q=window" + (next == null ? "" : "&after=" + next)));
+            body.get("items").forEach(i -> assertTrue(found.add(i.get("id").asLong()), "no session twice"));
+            next = body.get("next").isNull() ? null : body.get("next").asText();
+        } while (next != null && found.size() < 50);
+        assertEquals(sidecar.number("SELECT count(*) FROM sessions WHERE room_name LIKE 'window%'"), found.size());
     }
 }

@@ -39,9 +39,16 @@ public final class ArchiveBench {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 200;
-        Path dir = Files.createTempDirectory("zv-archive-bench");
-        System.out.printf("filling %,d sessions into %s%n", n, dir);
+        // A third argument re-measures an archive an earlier run filled (its folder), skipping the fill.
+        boolean reuse = args.length > 2;
+        Path dir = reuse ? Path.of(args[2]) : Files.createTempDirectory("zv-archive-bench");
         Sidecar.Builder builder = Sidecar.builder(dir).jibris("http://127.0.0.1:9/jibri/api/v1.0").set("zentrix.auth.cookie-secure", false);
+        if (!reuse) fillArchive(dir, n, builder);
+        measure(builder, n, reps);
+    }
+
+    private static void fillArchive(Path dir, int n, Sidecar.Builder builder) throws Exception {
+        System.out.printf("filling %,d sessions into %s%n", n, dir);
         try (Sidecar first = builder.start()) {
             Archive archive = new Archive(first);
             archive.user("op07", Role.OPERATOR, "op07@meet.zentrix.local", "bench-password");
@@ -50,6 +57,9 @@ public final class ArchiveBench {
         long t = System.nanoTime();
         fill(dir.resolve("zentrix.db"), n);
         System.out.printf("filled in %.1f s (%,d bytes)%n", (System.nanoTime() - t) / 1e9, Files.size(dir.resolve("zentrix.db")));
+    }
+
+    private static void measure(Sidecar.Builder builder, int n, int reps) throws Exception {
 
         try (Sidecar sidecar = builder.start()) {
             ApiClient boss = new ApiClient(sidecar.baseUrl()).loggedIn("boss", "bench-password");
