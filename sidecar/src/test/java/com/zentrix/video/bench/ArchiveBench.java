@@ -78,7 +78,7 @@ public final class ArchiveBench {
                     new Object[] {"search a client name", boss, (IntFunction<String>) i -> "/api/v1/sessions?limit=50&q=" + enc(LAST[i % LAST.length])},
                     new Object[] {"search name prefix + first name", boss, (IntFunction<String>) i -> "/api/v1/sessions?limit=50&q=" + enc(FIRST[i % FIRST.length] + " " + LAST[(i * 7) % LAST.length].substring(0, 4))},
                     new Object[] {"search note text", boss, (IntFunction<String>) i -> "/api/v1/sessions?limit=50&q=" + enc("скарга")},
-                    new Object[] {"session detail", boss, (IntFunction<String>) i -> "/api/v1/sessions/" + (1 + (i * 4999L) % n)});
+                    new Object[] {"session detail", boss, (IntFunction<String>) i -> "/api/v1/sessions/" + (1 + (i * 4999L) % n) + "?reason=benchmark"});
             System.out.println();
             System.out.println("| query | server p50 | server p95 | server p99 | round trip p95 |");
             System.out.println("|---|---|---|---|---|");
