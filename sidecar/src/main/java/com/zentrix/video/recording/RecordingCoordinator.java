@@ -73,8 +73,9 @@ public final class RecordingCoordinator {
 
     /** One try at recording a session on a recorder. */
     private static final class Attempt {
-        final long sessionId;
-        final long recordingId;
+        /** Known once the rows are written, right after the start is sent (same loop task). */
+        long sessionId;
+        long recordingId;
         /** Ours until the controller assigns its own (Jicofo does). */
         String jibriSessionId;
         /** The operator on whose behalf the recorder was asked (in-room JID). */
@@ -84,6 +85,10 @@ public final class RecordingCoordinator {
         boolean over;
         /** A recorder status that arrived while the start was still in flight. */
         RoomEvent.Recording early;
+
+        Attempt(String jibriSessionId) {
+            this.jibriSessionId = jibriSessionId;
+        }
 
         Attempt(long sessionId, long recordingId, String jibriSessionId) {
             this.sessionId = sessionId;
@@ -159,14 +164,18 @@ public final class RecordingCoordinator {
 
     private void carryOut(Room room, Decision d, Instant now) {
         if (d instanceof Decision.Start s) {
-            long id = store.openSession(room.jid, room.name, s.staff(), s.client(), now.toEpochMilli());
-            room.sessionId = id;
             room.attempts = 0;
             room.retryDelay = retryInitial;
+            // Ask the recorder first: its folder name needs no database row, and the rows written right
+            // after are in place before any answer can be handled (answers come back on this loop).
+            Attempt a = dispatchRecorder(room, s.staff().nick());
+            long id = store.openSession(room.jid, room.name, s.staff(), s.client(), now.toEpochMilli());
+            room.sessionId = id;
+            recordAttempt(room, a, id);
             MDC.put("session", Long.toString(id));
-            log.info("recording started room={} session={} reason={} operator={} client={}", room.name, id, s.reason(),
-                    s.staff().jid(), s.client().displayName() != null ? s.client().displayName() : s.client().nick());
-            requestRecorder(room);
+            log.info("recording started room={} session={} reason={} operator={} client={} jibriSession={}", room.name, id,
+                    s.reason(), s.staff().jid(), s.client().displayName() != null ? s.client().displayName() : s.client().nick(),
+                    a.jibriSessionId);
         } else if (d instanceof Decision.Stop s) {
             Long id = room.sessionId;
             if (id == null) return;
@@ -210,14 +219,17 @@ public final class RecordingCoordinator {
 
     private void requestRecorder(Room room) {
         long sessionId = room.sessionId;
+        Attempt a = dispatchRecorder(room, room.state.firstStaff().map(Participant::nick).orElse(null));
+        recordAttempt(room, a, sessionId);
+    }
+
+    /** Sends the start to a recorder off the loop; the attempt's rows are written by {@link #recordAttempt}. */
+    private Attempt dispatchRecorder(Room room, String staffNick) {
         room.attempts++;
-        String jibriSessionId = "zv-" + sessionId + "-" + room.attempts + "-" + HexFormat.of().formatHex(randomBytes());
-        long recordingId = store.newRecording(sessionId, jibriSessionId, clock.millis());
-        Attempt a = new Attempt(sessionId, recordingId, jibriSessionId);
-        a.staffOccupant = room.state.firstStaff().map(Participant::nick).orElse(null);
+        String jibriSessionId = "zv-" + HexFormat.of().formatHex(randomBytes()) + "-" + room.attempts;
+        Attempt a = new Attempt(jibriSessionId);
+        a.staffOccupant = staffNick;
         room.attempt = a;
-        log.info("asking a recorder room={} session={} attempt={} jibriSession={}", room.name, sessionId, room.attempts,
-                jibriSessionId);
         JibriControl.Target target = new JibriControl.Target(room.jid, room.name, a.staffOccupant);
         io.execute(() -> {
             JibriControl.StartResult r;
@@ -229,10 +241,18 @@ public final class RecordingCoordinator {
             JibriControl.StartResult result = r;
             onLoop(() -> withRoomContext(room, () -> startFinished(room, a, result)));
         });
+        return a;
+    }
+
+    private void recordAttempt(Room room, Attempt a, long sessionId) {
+        a.sessionId = sessionId;
+        a.recordingId = store.newRecording(sessionId, a.jibriSessionId, clock.millis());
+        log.info("asked a recorder room={} session={} attempt={} jibriSession={}", room.name, sessionId, room.attempts,
+                a.jibriSessionId);
     }
 
     private static byte[] randomBytes() {
-        byte[] b = new byte[3];
+        byte[] b = new byte[8]; // the folder name must be unique among every recording ever made
         RANDOM.nextBytes(b);
         return b;
     }
