@@ -21,10 +21,14 @@ public final class Csv {
     private static void line(StringBuilder sb, List<?> fields) {
         for (int i = 0; i < fields.size(); i++) {
             if (i > 0) sb.append(',');
-            Object v = fields.get(i);
-            sb.append(field(v == null ? "" : v instanceof Number ? v.toString() : defused(v.toString())));
+            sb.append(cell(fields.get(i)));
         }
         sb.append("\r\n");
+    }
+
+    /** One value as a CSV field: empty for null, numbers as they are, text defused and quoted as needed. */
+    public static String cell(Object v) {
+        return field(v == null ? "" : v instanceof Number ? v.toString() : defused(v.toString()));
     }
 
     /**

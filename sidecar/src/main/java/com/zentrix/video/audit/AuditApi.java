@@ -76,13 +76,9 @@ public final class AuditApi {
         w.flush();
     }
 
-    /** RFC 4180 quoting; a leading = + - @ is defused so a spreadsheet never runs a cell as a formula. */
+    /** RFC 4180 quoting with spreadsheet formulas defused: the one CSV rule every export uses. */
     static String cell(Object v) {
-        if (v == null) return "";
-        String s = v.toString();
-        if (!s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0 && !(v instanceof Number)) s = "'" + s;
-        if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) s = "\"" + s.replace("\"", "\"\"") + "\"";
-        return s;
+        return com.zentrix.video.analytics.Csv.cell(v);
     }
 
     private record Filter(List<String> where, Map<String, Object> binds) {
