@@ -17,6 +17,10 @@ export function flagBadges(card) {
   if (card.sensitive) flags.push(el('li', { class: 'flag flag-sensitive', i18n: 'flag.sensitive.short' }));
   if (card.needs_review) flags.push(el('li', { class: 'flag flag-needs_review', i18n: 'flag.needs_review.short' }));
   else if (card.reviewed_ms) flags.push(el('li', { class: 'flag flag-reviewed', i18n: 'flag.reviewed.short' }));
+  // A pre-warm recording no client joined: kept, but not a conversation (docs/recording.md).
+  if (card.prewarm_ms && !card.client_name && card.ended_ms) {
+    flags.push(el('li', { class: 'flag flag-warmup', i18n: 'flag.warmup_only.short' }));
+  }
   return flags.length ? el('ul', { class: 'flags', i18nAttr: 'aria-label:session.flags' }, flags) : null;
 }
 

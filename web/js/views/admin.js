@@ -10,7 +10,7 @@ import { renderMessage } from './message.js';
 
 const AUDIT_FILTERS = ['from', 'to', 'user', 'action', 'session'];
 const AUDIT_ACTIONS = ['view', 'play', 'download', 'note_add', 'note_edit', 'note_delete', 'reviewed', 'legal_hold_set',
-  'legal_hold_released', 'delete_started', 'retention_policy', 'subject_search', 'subject_export', 'subject_delete',
+  'legal_hold_released', 'delete_started', 'prewarm_cut', 'retention_policy', 'subject_search', 'subject_export', 'subject_delete',
   'login_failed', 'login_blocked', 'logout'];
 const AUDIT_PAGE = 50;
 

@@ -25,7 +25,8 @@ function facts(d) {
     row('session.ended', el('time', { datetime: isoTime(d.ended_ms), text: whenExact(d.ended_ms) })),
     row('session.duration', clock(d.duration_ms)),
     row('session.status', statusBadge(d.status, d.reason), 'fact-status'),
-    row('session.coverage', coverage(d.coverage), 'fact-coverage'));
+    row('session.coverage', coverage(d.coverage), 'fact-coverage'),
+    d.prewarm_ms ? row('session.prewarm', d.prewarm_note || t('session.prewarm.pending'), 'fact-prewarm') : null);
 }
 
 /** The conversation as a bar, the unrecorded stretches marked on it, and the same as text. */

@@ -41,6 +41,7 @@ import com.zentrix.video.ingest.Sweeper;
 import com.zentrix.video.ingest.FinalizeEndpoint;
 import com.zentrix.video.ingest.Ingestor;
 import com.zentrix.video.ingest.MediaProbe;
+import com.zentrix.video.ingest.PrewarmCut;
 import com.zentrix.video.jibri.JibriControl;
 import com.zentrix.video.jibri.JibriWebhooks;
 import com.zentrix.video.jibri.http.HttpJibriPool;
@@ -123,11 +124,13 @@ public final class App implements AutoCloseable {
                 ? new FocusJibriControl(config.jibri().focus(), prosodySignatures, json, clock)
                 : httpPool;
         this.coordinator = new RecordingCoordinator(
-                new RecordingPolicy(config.recording().gracePeriod(), config.recording().maxLength()),
+                new RecordingPolicy(config.recording().gracePeriod(), config.recording().maxLength(),
+                        config.recording().prewarm().maxWait()),
                 new OccupantClassifier(config.occupants()), sessions, jibri, loop, io, stopper, clock,
                 config.jibri().retryInitialDelay(), config.jibri().retryMaxDelay(),
                 config.privacy().noticeUrl().isBlank() ? RecordingNotice.NONE
-                        : new ProsodyNotice(config.privacy().noticeUrl(), config.privacy().noticeText(), prosodySignatures, json, clock));
+                        : new ProsodyNotice(config.privacy().noticeUrl(), config.privacy().noticeText(), prosodySignatures, json, clock),
+                config.recording().prewarm()::covers);
         this.journal = new EventJournal(db.jdbi(), clock);
         EventSequencer sequencer = new EventSequencer(loop, config.prosody().reorderWindow(), coordinator::onEvent);
         EventParser parser = new EventParser(json);
@@ -135,13 +138,15 @@ public final class App implements AutoCloseable {
                 config.prosody().maxSnapshotBytes(), clock);
         intake.onSnapshot(coordinator::reconcile);
         JibriWebhooks webhooks = new JibriWebhooks(json, coordinator, config.jibri().webhookAllowed());
-        Ingestor ingestor = new Ingestor(db.jdbi(), config.archiveDir(), new MediaProbe("ffprobe"), sessions, json, ingest,
-                clock, config.timeZone());
+        AuditLog audit = new AuditLog(db.jdbi(), clock);
+        MediaProbe probe = new MediaProbe("ffprobe");
+        Ingestor ingestor = new Ingestor(db.jdbi(), config.archiveDir(), probe, sessions, json, ingest,
+                clock, config.timeZone(), new PrewarmCut(db.jdbi(), config.archiveDir(), config.recording().prewarm().ffmpeg(),
+                        probe, audit, config.recording().prewarm().margin(), clock));
         FinalizeEndpoint finalize = new FinalizeEndpoint(
                 new Signatures(config.finalizeHook().secret(), config.security().maxClockSkew()), ingestor,
                 config.jibri().recordingsDir(), config.archiveDir().resolve(".incoming"),
                 config.finalizeHook().maxUploadBytes(), json, clock);
-        AuditLog audit = new AuditLog(db.jdbi(), clock);
         int sealed = audit.sealLegacy();
         if (sealed > 0) log.info("sealed {} audit rows written before the hash chain", sealed);
         AuditApi auditApi = new AuditApi(db.jdbi(), config.timeZone());

@@ -18,6 +18,7 @@ public final class SessionQueries {
             + "CASE WHEN s.ended_ms IS NULL THEN NULL ELSE s.ended_ms - s.started_ms END AS duration_ms, "
             + "s.status, s.reason, s.conversation_ms, s.recorded_ms, s.sensitive, s.needs_review, s.reviewed_ms, "
             + "s.note_count, s.legal_hold, s.legal_hold_reason, s.deleted_ms, s.deleted_by, s.deleted_why, "
+            + "s.prewarm_ms, s.client_joined_ms, s.prewarm_note, "
             // The verified mark: true when every stored file matched its ingest SHA-256 at the last check,
             // false when one did not, null when not (all) checked yet or nothing is stored.
             + "(SELECT CASE WHEN count(*) = 0 THEN NULL WHEN sum(f.verify_error IS NOT NULL) > 0 THEN 0 "
@@ -134,7 +135,7 @@ public final class SessionQueries {
                             + "FROM recordings WHERE session_id = :id ORDER BY id")
                     .bind("id", id).mapToMap().list());
             out.put("files", h.createQuery("SELECT id, recording_id, kind, path, original_name, size_bytes, sha256, duration_ms, "
-                            + "media_error, ingested_ms, deleted_ms, verified_ms, verify_error FROM files WHERE session_id = :id ORDER BY id")
+                            + "media_error, ingested_ms, deleted_ms, verified_ms, verify_error, trimmed_from, trim_start_ms FROM files WHERE session_id = :id ORDER BY id")
                     .bind("id", id).mapToMap().list());
             Object ended = out.get("ended_ms");
             long end = ended != null ? ((Number) ended).longValue() : System.currentTimeMillis();

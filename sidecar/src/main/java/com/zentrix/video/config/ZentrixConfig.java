@@ -83,7 +83,25 @@ public record ZentrixConfig(
             Set<String> staffAccounts,
             Set<String> ignoredDomains) {}
 
-    public record Recording(Duration gracePeriod, Duration maxLength, Duration restartWait) {}
+    public record Recording(Duration gracePeriod, Duration maxLength, Duration restartWait, Prewarm prewarm) {}
+
+    /**
+     * Pre-warm: in the listed rooms (exact names, or prefixes ending in *) the recorder starts while the
+     * operator waits; at ingest the file is cut to the client's join minus margin. maxWait ends a
+     * warm-up no client joined.
+     */
+    public record Prewarm(List<String> rooms, Duration margin, Duration maxWait, String ffmpeg) {
+        /** Whether the room (its name, as in the room JID's node) records in pre-warm mode. */
+        public boolean covers(String roomName) {
+            if (roomName == null) return false;
+            String name = roomName.toLowerCase(java.util.Locale.ROOT);
+            for (String r : rooms) {
+                String p = r.strip().toLowerCase(java.util.Locale.ROOT);
+                if (p.endsWith("*") ? name.startsWith(p.substring(0, p.length() - 1)) : name.equals(p)) return true;
+            }
+            return false;
+        }
+    }
 
     public record Live(Duration alertAfter, Duration checkInterval, String webhookUrl, int webhookAttempts,
             Duration webhookTimeout) {}
@@ -155,7 +173,10 @@ public record ZentrixConfig(
                     new Occupants(lower(occ.getStringList("staff-domains")), occ.getBoolean("staff-jwt-moderators"),
                             lower(occ.getStringList("staff-accounts")), lower(occ.getStringList("ignored-domains"))),
                     new Recording(c.getDuration("recording.grace-period"), c.getDuration("recording.max-length"),
-                            c.getDuration("recording.restart-wait")),
+                            c.getDuration("recording.restart-wait"),
+                            new Prewarm(List.copyOf(c.getStringList("recording.prewarm.rooms")),
+                                    c.getDuration("recording.prewarm.margin"), c.getDuration("recording.prewarm.max-wait"),
+                                    c.getString("recording.prewarm.ffmpeg"))),
                     retention(c.getConfig("retention")),
                     new Privacy(lower(c.getStringList("privacy.sensitive-access")), c.getString("privacy.notice-url"),
                             c.getString("privacy.notice-text")),

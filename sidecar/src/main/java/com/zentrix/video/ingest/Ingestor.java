@@ -57,11 +57,19 @@ public final class Ingestor {
     private final ExecutorService executor;
     private final Clock clock;
     private final ZoneId jibriZone;
+    private final PrewarmCut prewarmCut;
 
     public record Accepted(long handoverId, Long sessionId, boolean duplicate) {}
 
     public Ingestor(Jdbi jdbi, Path archiveDir, MediaProbe probe, SessionStore sessions, ObjectMapper json,
             ExecutorService executor, Clock clock, ZoneId jibriZone) {
+        this(jdbi, archiveDir, probe, sessions, json, executor, clock, jibriZone, null);
+    }
+
+    /** prewarmCut: cuts pre-warmed recordings to the client's join (null: never cut). */
+    public Ingestor(Jdbi jdbi, Path archiveDir, MediaProbe probe, SessionStore sessions, ObjectMapper json,
+            ExecutorService executor, Clock clock, ZoneId jibriZone, PrewarmCut prewarmCut) {
+        this.prewarmCut = prewarmCut;
         this.jdbi = jdbi;
         this.archiveDir = archiveDir;
         this.probe = probe;
@@ -204,6 +212,7 @@ public final class Ingestor {
         } catch (java.nio.file.DirectoryNotEmptyException e) {
             log.warn("source folder {} not empty after ingest; left in place", source);
         }
+        if (prewarmCut != null) recording.ifPresent(r -> prewarmCut.afterIngest(sessionId, r.id()));
         long now = clock.millis();
         recording.ifPresent(r -> jdbi.useHandle(h -> h.createUpdate("UPDATE recordings SET status = 'ingested', "
                         + "stopped_ms = coalesce(stopped_ms, :now) WHERE id = :id")

@@ -49,11 +49,14 @@ public final class RecordingCoordinator {
     private final Duration retryInitial;
     private final Duration retryMax;
     private final Map<String, Room> rooms = new HashMap<>();
+    private final java.util.function.Predicate<String> prewarmRooms;
 
-    private static final class Room {
+    private final class Room {
         final String jid;
         String name;
-        RoomState state = RoomState.empty();
+        RoomState state;
+        /** Prosody's time of the occupant-joined being applied; null for joins learnt from a snapshot. */
+        Instant joinTs;
         Long sessionId;
         Attempt attempt;
         int attempts;
@@ -68,6 +71,7 @@ public final class RecordingCoordinator {
         Room(String jid, String name) {
             this.jid = jid;
             this.name = name;
+            this.state = RoomState.empty(prewarmRooms.test(name));
         }
     }
 
@@ -85,6 +89,8 @@ public final class RecordingCoordinator {
         boolean over;
         /** A recorder status that arrived while the start was still in flight. */
         RoomEvent.Recording early;
+        /** The recorder said capture runs. */
+        boolean on;
 
         Attempt(String jibriSessionId) {
             this.jibriSessionId = jibriSessionId;
@@ -104,6 +110,14 @@ public final class RecordingCoordinator {
     public RecordingCoordinator(RecordingPolicy policy, OccupantClassifier classifier, SessionStore store,
             JibriControl jibri, ScheduledExecutorService loop, ExecutorService io, ExecutorService stopper, Clock clock,
             Duration retryInitial, Duration retryMax, RecordingNotice notice) {
+        this(policy, classifier, store, jibri, loop, io, stopper, clock, retryInitial, retryMax, notice, name -> false);
+    }
+
+    /** prewarmRooms: which room names record in pre-warm mode (zentrix.recording.prewarm.rooms). */
+    public RecordingCoordinator(RecordingPolicy policy, OccupantClassifier classifier, SessionStore store,
+            JibriControl jibri, ScheduledExecutorService loop, ExecutorService io, ExecutorService stopper, Clock clock,
+            Duration retryInitial, Duration retryMax, RecordingNotice notice, java.util.function.Predicate<String> prewarmRooms) {
+        this.prewarmRooms = prewarmRooms;
         this.notice = notice;
         this.policy = policy;
         this.classifier = classifier;
@@ -137,7 +151,12 @@ public final class RecordingCoordinator {
                     }
                     log.info("{} joined room={} nick={} jid={} name={}", p.get().isStaff() ? "operator" : "client",
                             room.name, p.get().nick(), p.get().jid(), p.get().displayName());
-                    apply(room, new RecordingPolicy.Input.Joined(p.get()));
+                    room.joinTs = e.ts();
+                    try {
+                        apply(room, new RecordingPolicy.Input.Joined(p.get()));
+                    } finally {
+                        room.joinTs = null;
+                    }
                 }
                 case OCCUPANT_LEFT -> apply(room, new RecordingPolicy.Input.Left(e.occupant().nick()));
                 case RECORDING_STATUS -> recordingStatus(room, e.recording());
@@ -187,6 +206,31 @@ public final class RecordingCoordinator {
             log.info("recording stopped room={} session={} reason={}", room.name, id, s.reason());
             if (a != null && !a.over) stopRecorder(room, a);
             store.endSession(id, s.reason(), s.conversationEnded().toEpochMilli(), now.toEpochMilli());
+        } else if (d instanceof Decision.Warm w) {
+            room.attempts = 0;
+            room.retryDelay = retryInitial;
+            Attempt a = dispatchRecorder(room, w.staff().nick());
+            long id = store.openWarmup(room.jid, room.name, w.staff(), now.toEpochMilli());
+            room.sessionId = id;
+            recordAttempt(room, a, id);
+            MDC.put("session", Long.toString(id));
+            log.info("recording warming room={} session={} reason={} operator={} jibriSession={}", room.name, id, w.reason(),
+                    w.staff().jid(), a.jibriSessionId);
+        } else if (d instanceof Decision.ClientArrived c) {
+            Long id = room.sessionId;
+            if (id == null) return;
+            MDC.put("session", Long.toString(id));
+            Long joined = room.joinTs == null ? null : room.joinTs.toEpochMilli();
+            store.clientJoinedWarmup(id, c.client(), joined, now.toEpochMilli());
+            log.info("client joined the warm recording room={} session={} client={} joinedAt={} recorder={}", room.name, id,
+                    c.client().displayName() != null ? c.client().displayName() : c.client().nick(), room.joinTs,
+                    room.attempt == null ? "none" : room.attempt.on ? "capturing" : "starting");
+            if (room.attempt == null) {
+                if (room.retry == null || room.retry.isDone()) requestRecorder(room);
+            } else if (room.attempt.on) {
+                store.setStatus(id, "recording", null, now.toEpochMilli());
+                if (noticed.add(id)) notice.recordingStarted(room.jid, id);
+            }
         } else if (d instanceof Decision.GraceStarted g) {
             log.info("session continues for the grace period room={} session={} reason={} deadline={}", room.name,
                     room.sessionId, g.reason(), room.state.graceDeadline());
@@ -278,7 +322,8 @@ public final class RecordingCoordinator {
             }
             room.retryDelay = retryInitial;
             // Accepted is not recording yet: Jibri says ON once capture runs.
-            store.setStatus(a.sessionId, "starting", "recorder " + r.jibriUrl() + " is joining the call", now);
+            store.setStatus(a.sessionId, "starting", room.state.warming() ? SessionStore.WARMING
+                    : "recorder " + r.jibriUrl() + " is joining the call", now);
             log.info("recorder accepted room={} session={} jibri={} jibriSession={}", room.name, a.sessionId,
                     r.jibriUrl(), a.jibriSessionId);
             RoomEvent.Recording early = a.early;
@@ -299,14 +344,14 @@ public final class RecordingCoordinator {
     }
 
     private void scheduleRetry(Room room) {
-        if (room.sessionId == null || room.state.clientCount() == 0) return;
+        if (room.sessionId == null || (room.state.clientCount() == 0 && !room.state.warming())) return;
         Duration delay = room.retryDelay == null ? retryInitial : room.retryDelay;
         room.retryDelay = delay.multipliedBy(2).compareTo(retryMax) > 0 ? retryMax : delay.multipliedBy(2);
         long sessionId = room.sessionId;
         log.info("will retry recording room={} session={} in={}ms", room.name, sessionId, delay.toMillis());
         room.retry = loop.schedule(guarded(() -> withRoomContext(room, () -> {
             if (rooms.get(room.jid) == room && room.sessionId != null && room.sessionId == sessionId
-                    && room.attempt == null && room.state.clientCount() > 0) {
+                    && room.attempt == null && (room.state.clientCount() > 0 || room.state.warming())) {
                 requestRecorder(room);
             }
         })), delay.toMillis(), TimeUnit.MILLISECONDS);
@@ -381,10 +426,15 @@ public final class RecordingCoordinator {
         try {
             if (on) {
                 store.recordingOn(row.get().id(), now);
-                if (room != null) store.setStatus(sessionId, "recording", null, now);
-                log.info("recorder is capturing session={} jibriSession={}", sessionId, jibriSessionId);
-                // The people in the room are told once per session, when the recording really runs.
-                if (room != null && noticed.add(sessionId)) notice.recordingStarted(room.jid, sessionId);
+                boolean warming = room != null && room.state.warming();
+                if (room != null) {
+                    room.attempt.on = true;
+                    store.setStatus(sessionId, "recording", warming ? SessionStore.WARMING : null, now);
+                }
+                log.info("recorder is capturing session={} jibriSession={} warming={}", sessionId, jibriSessionId, warming);
+                // The people in the room are told once per session, when the recording really runs (a
+                // warm-up: once the client has joined, so the client reads it).
+                if (room != null && !warming && noticed.add(sessionId)) notice.recordingStarted(room.jid, sessionId);
                 return;
             }
             if (failure != null) {
@@ -435,7 +485,7 @@ public final class RecordingCoordinator {
                 room.attempts = o.attempts();
                 room.retryDelay = retryInitial;
                 room.state = new RoomState(Map.of(), RoomState.Phase.GRACE, Instant.ofEpochMilli(o.startedMs()),
-                        now.plus(waitForSnapshot), "sidecar-restarted");
+                        now.plus(waitForSnapshot), "sidecar-restarted", room.state.prewarm());
                 withRoomContext(room, () -> {
                     MDC.put("session", Long.toString(o.id()));
                     log.info("adopted session after restart room={} session={} recorder={}", room.name, o.id(),

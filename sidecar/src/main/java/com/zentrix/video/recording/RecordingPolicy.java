@@ -17,15 +17,27 @@ import java.util.Map;
  *   <li>It stops at once when the room is destroyed, and at the maximum length. After a maximum-length
  *       stop nothing starts until the pair breaks up, so a forgotten room cannot record forever.
  *   <li>A client arriving after a stop starts a new session.
+ *   <li>Pre-warm rooms ({@link RoomState#prewarm()}): an operator alone starts the recorder (WARMING); a
+ *       client's join turns the warm-up into the session; the last operator leaving, the room going, or
+ *       the maximum wait ends a warm-up that no client joined. After a session an operator still
+ *       waiting warms up again for the next client. After the maximum wait (WARM_EXPIRED) nothing
+ *       warms until the operators have all left; a client arriving then starts an ordinary session.
  * </ul>
  */
 public final class RecordingPolicy {
     private final Duration grace;
     private final Duration maxLength;
+    private final Duration maxWarm;
 
     public RecordingPolicy(Duration grace, Duration maxLength) {
+        this(grace, maxLength, maxLength);
+    }
+
+    /** maxWarm: how long a pre-warm recorder waits for a client (zentrix.recording.prewarm.max-wait). */
+    public RecordingPolicy(Duration grace, Duration maxLength, Duration maxWarm) {
         this.grace = grace;
         this.maxLength = maxLength;
+        this.maxWarm = maxWarm.compareTo(maxLength) > 0 ? maxLength : maxWarm;
     }
 
     public sealed interface Input {
@@ -44,7 +56,7 @@ public final class RecordingPolicy {
         public Instant wakeAt(Duration maxLength) {
             RoomState s = state;
             Instant wake = null;
-            if (s.phase() == RoomState.Phase.GRACE) wake = s.graceDeadline();
+            if (s.phase() == RoomState.Phase.GRACE || s.warming()) wake = s.graceDeadline();
             if (s.sessionRunning()) {
                 Instant cap = s.sessionStart().plus(maxLength);
                 if (wake == null || cap.isBefore(wake)) wake = cap;
@@ -75,8 +87,8 @@ public final class RecordingPolicy {
             present.remove(l.nick());
             s = s.with(present);
         } else if (input instanceof Input.Destroyed) {
-            if (s.sessionRunning()) decisions.add(new Decision.Stop("room-destroyed", conversationEnd(s, now)));
-            return new Outcome(RoomState.empty(), decisions);
+            if (s.sessionRunning() || s.warming()) decisions.add(new Decision.Stop("room-destroyed", conversationEnd(s, now)));
+            return new Outcome(RoomState.empty(s.prewarm()), decisions);
         }
 
         // The maximum length wins over everything else.
@@ -119,6 +131,32 @@ public final class RecordingPolicy {
             case CAPPED -> {
                 if (!s.conversing()) s = s.phase(RoomState.Phase.IDLE, null, null, null);
             }
+            case WARMING -> {
+                if (s.conversing()) {
+                    decisions.add(new Decision.ClientArrived("client-joined", s.firstClient().orElseThrow()));
+                    s = s.phase(RoomState.Phase.ACTIVE, now, null, null);
+                } else if (s.staffCount() == 0) {
+                    decisions.add(new Decision.Stop("warm-up-ended-operator-left", now));
+                    s = s.phase(RoomState.Phase.IDLE, null, null, null);
+                } else if (!now.isBefore(s.graceDeadline())) {
+                    decisions.add(new Decision.Stop("warm-up-max-wait", now));
+                    return new Outcome(s.phase(RoomState.Phase.WARM_EXPIRED, null, null, null), decisions);
+                }
+            }
+            case WARM_EXPIRED -> {
+                if (s.staffCount() == 0) {
+                    s = s.phase(RoomState.Phase.IDLE, null, null, null);
+                } else if (s.conversing()) {
+                    decisions.add(new Decision.Start("client-joined", s.firstStaff().orElseThrow(), s.firstClient().orElseThrow()));
+                    s = s.phase(RoomState.Phase.ACTIVE, now, null, null);
+                }
+            }
+        }
+        // An operator waiting alone in a pre-warm room: warm up for the next client (also right after a
+        // session ended with the operator still there).
+        if (s.prewarm() && s.phase() == RoomState.Phase.IDLE && s.staffCount() > 0 && s.clientCount() == 0) {
+            decisions.add(new Decision.Warm("operator-waiting", s.firstStaff().orElseThrow()));
+            s = s.phase(RoomState.Phase.WARMING, now, now.plus(maxWarm), "warm-up-max-wait");
         }
         return new Outcome(s, decisions);
     }

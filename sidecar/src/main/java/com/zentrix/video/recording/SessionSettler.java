@@ -12,6 +12,9 @@ import org.jdbi.v3.core.Handle;
 public final class SessionSettler {
     private SessionSettler() {}
 
+    /** The reason an ended pre-warm session without a client carries (recording kept, no conversation). */
+    public static final String WARM_UP_ONLY = "warm-up only: no client joined; the recording is kept";
+
     public record Interval(long from, long to) {
         long length() {
             return Math.max(0, to - from);
@@ -39,8 +42,12 @@ public final class SessionSettler {
 
         int readable = h.createQuery("SELECT count(*) FROM files WHERE session_id = :s AND kind = 'media' AND media_error IS NULL")
                 .bind("s", sessionId).mapTo(Integer.class).one();
+        boolean warmUpOnly = h.createQuery("SELECT count(*) FROM sessions s WHERE s.id = :s AND s.prewarm_ms IS NOT NULL "
+                        + "AND NOT EXISTS (SELECT 1 FROM client_presence p WHERE p.session_id = s.id)")
+                .bind("s", sessionId).mapTo(Integer.class).one() > 0;
         if (readable > 0) {
-            SessionStore.setStatus(h, sessionId, "ok", null, nowMs);
+            // A pre-warm recording no client joined is kept, and says so (nothing is deleted silently).
+            SessionStore.setStatus(h, sessionId, "ok", warmUpOnly ? WARM_UP_ONLY : null, nowMs);
         } else {
             String why = h.createQuery("SELECT coalesce((SELECT 'recording unreadable: ' || media_error FROM files "
                             + "WHERE session_id = :s AND kind = 'media' AND media_error IS NOT NULL LIMIT 1), "

@@ -18,19 +18,59 @@ public final class SessionStore {
 
     public long openSession(String roomJid, String roomName, Participant staff, Participant client, long nowMs) {
         return jdbi.inTransaction(h -> {
-            long id = h.createUpdate("INSERT INTO sessions (room_jid, room_name, operator_jid, operator_user_id, "
-                            + "operator_name, client_jid, client_user_id, client_name, client_email, client_phone, started_ms, status, reason, updated_ms) "
-                            + "VALUES (:room, :name, :opJid, :opUser, :opName, :clJid, :clUser, :clName, :clEmail, :clPhone, :now, 'starting', NULL, :now)")
-                    .bind("room", roomJid).bind("name", roomName)
-                    .bind("opJid", staff.jid()).bind("opUser", staff.userId()).bind("opName", staff.displayName())
-                    .bind("clJid", client.jid()).bind("clUser", client.userId()).bind("clName", client.displayName())
-                    .bind("clEmail", client.email()).bind("clPhone", client.phone())
-                    .bind("now", nowMs)
-                    .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+            long id = insertSession(h, roomJid, roomName, staff, client, nowMs, "starting", null, null);
             history(h, id, "starting", null, nowMs);
             h.createUpdate("INSERT INTO client_presence (session_id, from_ms) VALUES (:s, :now)")
                     .bind("s", id).bind("now", nowMs).execute();
             return id;
+        });
+    }
+
+    /** Why a warming session's recorder runs: shown with its status until a client joins. */
+    public static final String WARMING = "warming up: the operator waits for a client";
+
+    /** Pre-warm: a session for an operator waiting alone; no client, no presence until one joins. */
+    public long openWarmup(String roomJid, String roomName, Participant staff, long nowMs) {
+        return jdbi.inTransaction(h -> {
+            long id = insertSession(h, roomJid, roomName, staff, null, nowMs, "starting", WARMING, nowMs);
+            history(h, id, "starting", WARMING, nowMs);
+            return id;
+        });
+    }
+
+    private static long insertSession(Handle h, String roomJid, String roomName, Participant staff, Participant client,
+            long nowMs, String status, String reason, Long prewarmMs) {
+        return h.createUpdate("INSERT INTO sessions (room_jid, room_name, operator_jid, operator_user_id, "
+                        + "operator_name, client_jid, client_user_id, client_name, client_email, client_phone, started_ms, status, reason, "
+                        + "updated_ms, prewarm_ms) "
+                        + "VALUES (:room, :name, :opJid, :opUser, :opName, :clJid, :clUser, :clName, :clEmail, :clPhone, :now, :st, :r, :now, :pw)")
+                .bind("room", roomJid).bind("name", roomName)
+                .bind("opJid", staff.jid()).bind("opUser", staff.userId()).bind("opName", staff.displayName())
+                .bind("clJid", client == null ? null : client.jid()).bind("clUser", client == null ? null : client.userId())
+                .bind("clName", client == null ? null : client.displayName())
+                .bind("clEmail", client == null ? null : client.email()).bind("clPhone", client == null ? null : client.phone())
+                .bind("now", nowMs).bind("st", status).bind("r", reason).bind("pw", prewarmMs)
+                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+    }
+
+    /**
+     * Pre-warm: the client joined the warming session, which becomes the conversation. joinedMs is
+     * Prosody's time of the join (where ingest cuts), null when the join is known only from a snapshot.
+     * The session's start is now, as for any session; the warm-up began at prewarm_ms.
+     */
+    public void clientJoinedWarmup(long sessionId, Participant client, Long joinedMs, long nowMs) {
+        jdbi.useTransaction(h -> {
+            h.createUpdate("UPDATE sessions SET client_jid = :clJid, client_user_id = :clUser, client_name = :clName, "
+                            + "client_email = :clEmail, client_phone = :clPhone, started_ms = :now, client_joined_ms = :j, "
+                            + "prewarm_note = :note, updated_ms = :now WHERE id = :id")
+                    .bind("clJid", client.jid()).bind("clUser", client.userId()).bind("clName", client.displayName())
+                    .bind("clEmail", client.email()).bind("clPhone", client.phone()).bind("now", nowMs).bind("j", joinedMs)
+                    .bind("note", joinedMs == null ? "not cut: the client's join time is unknown (learnt from Prosody's snapshot)" : null)
+                    .bind("id", sessionId).execute();
+            h.createUpdate("INSERT INTO client_presence (session_id, from_ms) VALUES (:s, :now)")
+                    .bind("s", sessionId).bind("now", nowMs).execute();
+            String status = h.createQuery("SELECT status FROM sessions WHERE id = :id").bind("id", sessionId).mapTo(String.class).one();
+            setStatus(h, sessionId, status, null, nowMs);
         });
     }
 

@@ -66,17 +66,11 @@ class RecordingFlowIT {
     }
 
     private static List<Map<String, Object>> sessions(String room) {
-        return sidecar.db().withHandle(h -> h.createQuery("SELECT * FROM sessions WHERE room_name = :r ORDER BY id")
-                .bind("r", room).mapToMap().list());
+        return sidecar.sessions(room);
     }
 
     private static Map<String, Object> awaitStatus(String room, String status) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            List<Map<String, Object>> s = sessions(room);
-            return !s.isEmpty() && status.equals(s.get(s.size() - 1).get("status"));
-        });
-        List<Map<String, Object>> s = sessions(room);
-        return s.get(s.size() - 1);
+        return sidecar.awaitLastSession(room, status, Duration.ofSeconds(30));
     }
 
     @Test

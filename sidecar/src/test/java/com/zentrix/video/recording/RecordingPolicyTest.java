@@ -26,12 +26,22 @@ class RecordingPolicyTest {
     }
 
     /** Feeds inputs one by one, each at its own time, and collects everything decided. */
-    private final class Run {
-        RoomState state = RoomState.empty();
+    private class Run {
+        final RecordingPolicy rule;
+        RoomState state;
         final List<Decision> decisions = new java.util.ArrayList<>();
 
+        Run() {
+            this(policy, RoomState.empty());
+        }
+
+        Run(RecordingPolicy rule, RoomState initial) {
+            this.rule = rule;
+            this.state = initial;
+        }
+
         List<Decision> at(int second, Input in) {
-            RecordingPolicy.Outcome o = policy.next(state, in, t0.plusSeconds(second));
+            RecordingPolicy.Outcome o = rule.next(state, in, t0.plusSeconds(second));
             state = o.state();
             decisions.addAll(o.decisions());
             return o.decisions();
@@ -232,5 +242,141 @@ class RecordingPolicyTest {
         RoomState before = r.state;
         assertTrue(r.at(2, new Input.Tick()).isEmpty());
         assertEquals(before, r.state);
+    }
+
+    // ---- pre-warm (zentrix.recording.prewarm) ----
+
+    private static final Duration MAX_WAIT = Duration.ofMinutes(5);
+    private final RecordingPolicy warmPolicy = new RecordingPolicy(GRACE, MAX, MAX_WAIT);
+
+    /** A run in a pre-warm room. */
+    private final class WarmRun extends Run {
+        WarmRun() {
+            super(warmPolicy, RoomState.empty(true));
+        }
+    }
+
+    @Test
+    void operatorAloneInAPrewarmRoomStartsTheRecorderWarming() {
+        WarmRun r = new WarmRun();
+        List<Decision> d = r.at(0, new Input.Joined(operator("op")));
+        Decision.Warm warm = assertInstanceOf(Decision.Warm.class, d.get(0));
+        assertEquals("operator-waiting", warm.reason());
+        assertEquals("op", warm.staff().nick());
+        assertEquals(RoomState.Phase.WARMING, r.state.phase());
+        assertEquals(t0.plus(MAX_WAIT), r.wake(), "the warm-up wakes at its maximum wait");
+    }
+
+    @Test
+    void clientJoiningAWarmRoomBecomesTheSessionWithoutANewStart() {
+        WarmRun r = new WarmRun();
+        r.at(0, new Input.Joined(operator("op")));
+        List<Decision> d = r.at(40, new Input.Joined(client("c1")));
+        assertEquals(1, d.size(), d.toString());
+        Decision.ClientArrived arrived = assertInstanceOf(Decision.ClientArrived.class, d.get(0));
+        assertEquals("c1", arrived.client().nick());
+        assertEquals(RoomState.Phase.ACTIVE, r.state.phase());
+        assertEquals(t0.plusSeconds(40), r.state.sessionStart(), "the conversation (and its cap) counts from the join");
+        assertEquals(t0.plusSeconds(40).plus(MAX), r.wake());
+    }
+
+    @Test
+    void clientLeavingAWarmedSessionStopsAsUsualAndTheWaitingOperatorWarmsAgain() {
+        WarmRun r = new WarmRun();
+        r.at(0, new Input.Joined(operator("op")));
+        r.at(40, new Input.Joined(client("c1")));
+        assertInstanceOf(Decision.GraceStarted.class, r.at(100, new Input.Left("c1")).get(0));
+        List<Decision> d = r.at(110, new Input.Tick());
+        assertEquals(2, d.size(), d.toString());
+        Decision.Stop stop = assertInstanceOf(Decision.Stop.class, d.get(0));
+        assertEquals("client-left", stop.reason());
+        assertEquals(t0.plusSeconds(100), stop.conversationEnded());
+        assertInstanceOf(Decision.Warm.class, d.get(1), "the operator still waits: warm up for the next client");
+        assertEquals(RoomState.Phase.WARMING, r.state.phase());
+        assertEquals(t0.plusSeconds(110), r.state.sessionStart());
+    }
+
+    @Test
+    void operatorLeavingWithoutAClientStopsTheWarmUp() {
+        WarmRun r = new WarmRun();
+        r.at(0, new Input.Joined(operator("op")));
+        List<Decision> d = r.at(30, new Input.Left("op"));
+        Decision.Stop stop = assertInstanceOf(Decision.Stop.class, d.get(0));
+        assertEquals("warm-up-ended-operator-left", stop.reason());
+        assertEquals(t0.plusSeconds(30), stop.conversationEnded());
+        assertEquals(1, d.size());
+        assertEquals(RoomState.Phase.IDLE, r.state.phase());
+        assertNull(r.wake());
+    }
+
+    @Test
+    void aSecondOperatorLeavingKeepsTheWarmUp() {
+        WarmRun r = new WarmRun();
+        r.at(0, new Input.Joined(operator("op1")));
+        assertTrue(r.at(5, new Input.Joined(operator("op2"))).isEmpty());
+        assertTrue(r.at(9, new Input.Left("op1")).isEmpty());
+        assertEquals(RoomState.Phase.WARMING, r.state.phase());
+        assertEquals(t0, r.state.sessionStart());
+    }
+
+    @Test
+    void warmUpStopsAtItsMaximumWaitAndTheNextClientStartsAnOrdinarySession() {
+        WarmRun r = new WarmRun();
+        r.at(0, new Input.Joined(operator("op")));
+        List<Decision> d = r.at((int) MAX_WAIT.toSeconds(), new Input.Tick());
+        assertEquals(1, d.size(), d.toString());
+        assertEquals("warm-up-max-wait", assertInstanceOf(Decision.Stop.class, d.get(0)).reason());
+        assertEquals(RoomState.Phase.WARM_EXPIRED, r.state.phase());
+        assertNull(r.wake());
+        assertTrue(r.at(400, new Input.Tick()).isEmpty(), "no new warm-up while the same operator waits");
+        Decision.Start start = assertInstanceOf(Decision.Start.class, r.at(500, new Input.Joined(client("c1"))).get(0));
+        assertEquals("client-joined", start.reason());
+        assertEquals(RoomState.Phase.ACTIVE, r.state.phase());
+    }
+
+    @Test
+    void afterTheMaximumWaitTheOperatorLeavingAndComingBackWarmsAgain() {
+        WarmRun r = new WarmRun();
+        r.at(0, new Input.Joined(operator("op")));
+        r.at((int) MAX_WAIT.toSeconds(), new Input.Tick());
+        assertTrue(r.at(400, new Input.Left("op")).isEmpty());
+        assertEquals(RoomState.Phase.IDLE, r.state.phase());
+        assertInstanceOf(Decision.Warm.class, r.at(410, new Input.Joined(operator("op"))).get(0));
+    }
+
+    @Test
+    void roomDestroyedWhileWarmingStopsTheWarmUp() {
+        WarmRun r = new WarmRun();
+        r.at(0, new Input.Joined(operator("op")));
+        Decision.Stop stop = assertInstanceOf(Decision.Stop.class, r.at(7, new Input.Destroyed()).get(0));
+        assertEquals("room-destroyed", stop.reason());
+        assertEquals(RoomState.Phase.IDLE, r.state.phase());
+        assertTrue(r.state.prewarm(), "the room keeps its mode");
+    }
+
+    @Test
+    void clientFirstInAPrewarmRoomStartsAnOrdinarySession() {
+        WarmRun r = new WarmRun();
+        assertTrue(r.at(0, new Input.Joined(client("c1"))).isEmpty());
+        List<Decision> d = r.at(3, new Input.Joined(operator("op")));
+        assertEquals(1, d.size(), d.toString());
+        assertEquals("operator-joined", assertInstanceOf(Decision.Start.class, d.get(0)).reason());
+    }
+
+    @Test
+    void maximumWaitNeverExceedsTheMaximumLength() {
+        RecordingPolicy p = new RecordingPolicy(GRACE, Duration.ofMinutes(2), Duration.ofHours(1));
+        RecordingPolicy.Outcome o = p.next(RoomState.empty(true), new Input.Joined(operator("op")), t0);
+        assertEquals(t0.plus(Duration.ofMinutes(2)), o.wakeAt(Duration.ofMinutes(2)));
+    }
+
+    @Test
+    void roomsWithoutPrewarmNeverWarm() {
+        Run r = new Run();
+        r.at(0, new Input.Joined(operator("op")));
+        r.at(1, new Input.Joined(client("c1")));
+        r.at(2, new Input.Left("c1"));
+        assertTrue(r.at(20, new Input.Tick()).stream().noneMatch(d -> d instanceof Decision.Warm));
+        assertEquals(RoomState.Phase.IDLE, r.state.phase());
     }
 }

@@ -146,6 +146,22 @@ public final class Sidecar implements AutoCloseable {
         return jdbi;
     }
 
+    /** The sessions rows of a room, oldest first. */
+    public List<Map<String, Object>> sessions(String room) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM sessions WHERE room_name = :r ORDER BY id")
+                .bind("r", room).mapToMap().list());
+    }
+
+    /** Waits until the room's newest session has this status, and returns it. */
+    public Map<String, Object> awaitLastSession(String room, String status, Duration atMost) {
+        org.awaitility.Awaitility.await().atMost(atMost).until(() -> {
+            List<Map<String, Object>> s = sessions(room);
+            return !s.isEmpty() && status.equals(s.get(s.size() - 1).get("status"));
+        });
+        List<Map<String, Object>> s = sessions(room);
+        return s.get(s.size() - 1);
+    }
+
     public String eventsUrl() {
         return baseUrl() + "/api/v1/events";
     }

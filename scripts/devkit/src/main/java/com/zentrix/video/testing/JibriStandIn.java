@@ -192,6 +192,7 @@ public final class JibriStandIn implements AutoCloseable {
     private final List<StartRequest> startRequests = new CopyOnWriteArrayList<>();
     private final List<StopRequest> stopRequests = new CopyOnWriteArrayList<>();
     private final List<SessionOutcome> outcomes = new CopyOnWriteArrayList<>();
+    private final Map<String, Instant> mediaZero = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final HttpServer server;
     private final HttpClient webhookClient;
@@ -644,7 +645,9 @@ public final class JibriStandIn implements AutoCloseable {
         List<String> command = List.of(ffmpegBinary, "-hide_banner", "-y",
                 "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=15",
                 "-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                // a keyframe every 2 s, as Jibri's capture (-g 60 at -r 30: jitsi/jibri scripts/start-ffmpeg.sh,
+                // G = FRAMERATE * 2): what a stream-copy cut can land on
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "30",
                 "-c:a", "aac", "-t", String.valueOf(maxRecording.toSeconds()),
                 s.mediaFile.toString());
         log.info("Selenium joined the call, starting the capturer: {}", command);
@@ -694,6 +697,7 @@ public final class JibriStandIn implements AutoCloseable {
     private void onFfmpegLine(Session s, String text) {
         s.lastFfmpegLine = text;
         log.trace("ffmpeg: {}", text);
+        noteMediaZero(s, text);
         if (s.recordingStartedAt == null && text.startsWith("frame=")) {
             s.recordingStartedAt = Instant.now();
             // not the manager lock: a stop holding it waits for this thread (ffmpeg's output must keep flowing)
@@ -707,6 +711,32 @@ public final class JibriStandIn implements AutoCloseable {
             log.info("Current service started up successfully, sending status on (session {})", s.sessionId);
             sendAndWait("/v1/session/status", sessionEvent(s.sessionId, "ON", null, null));
         }
+    }
+
+    /**
+     * The wall-clock time of the file's first instant, for tests that measure what a recording holds:
+     * with -re, media time t is produced no earlier than zero + t, and a progress line says how far
+     * the output got ("time=…"), so every line's (now − time) is an upper bound of zero; the smallest
+     * over the first seconds is kept (late by the encoder's and muxer's lag, tens of ms).
+     */
+    private void noteMediaZero(Session s, String text) {
+        int i = text.indexOf("time=");
+        if (!text.startsWith("frame=") || i < 0) return;
+        String[] hms = text.substring(i + 5).split("\\s")[0].split(":");
+        if (hms.length != 3 || hms[0].startsWith("-")) return;
+        try {
+            long ms = Math.round((Long.parseLong(hms[0]) * 3600 + Long.parseLong(hms[1]) * 60 + Double.parseDouble(hms[2])) * 1000);
+            if (ms > 5000) return;
+            Instant zero = Instant.now().minusMillis(ms);
+            mediaZero.merge(s.sessionId, zero, (a, b) -> a.isBefore(b) ? a : b);
+        } catch (NumberFormatException e) {
+            // "time=N/A" before the first packet
+        }
+    }
+
+    /** When the recording of this session began, on this machine's clock (see {@link #noteMediaZero}); null if never. */
+    public Instant mediaZeroAt(String sessionId) {
+        return mediaZero.get(sessionId);
     }
 
     private void scheduleFaults(Session s) {
