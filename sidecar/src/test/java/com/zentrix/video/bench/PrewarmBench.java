@@ -42,7 +42,7 @@ public final class PrewarmBench {
         int calls = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         Duration joinDelay = Duration.ofMillis(args.length > 1 ? Long.parseLong(args[1]) : 6000);
         Duration wait = Duration.ofMillis(args.length > 2 ? Long.parseLong(args[2]) : 10000);
-        Duration talk = Duration.ofMillis(args.length > 3 ? Long.parseLong(args[3]) : 5000);
+        Duration talk = Duration.ofMillis(args.length > 3 ? Long.parseLong(args[3]) : 15000);
         Duration margin = Duration.ofSeconds(3);
         Path dir = Files.createTempDirectory("zv-prewarm-bench");
         List<Call> results = new ArrayList<>();
@@ -73,9 +73,14 @@ public final class PrewarmBench {
             client.leave();
             me.leave();
         }
-        Map<String, Object> s = flow.sidecar.awaitLastSession(room, "ok", Duration.ofSeconds(90));
+        // ok, or technical_error when the recorder had not joined before the call ended (nothing recorded)
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> {
+            List<Map<String, Object>> all = flow.sidecar.sessions(room);
+            return !all.isEmpty() && List.of("ok", "technical_error").contains(all.get(all.size() - 1).get("status"));
+        });
+        Map<String, Object> s = flow.sidecar.sessions(room).get(0);
         Object id = s.get("id");
-        if (mode.equals("pre-warm")) {
+        if (mode.equals("pre-warm") && "ok".equals(s.get("status"))) {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
                     .until(() -> flow.sidecar.sessions(room).get(0).get("prewarm_note") != null);
         }
@@ -90,6 +95,10 @@ public final class PrewarmBench {
             String note = h.createQuery("SELECT coalesce(prewarm_note, '-') FROM sessions WHERE id = :s").bind("s", id)
                     .mapTo(String.class).one();
             Instant zero = jibri.mediaZeroAt(jibriSession);
+            if (zero == null || !"ok".equals(s.get("status"))) {
+                // the recorder never captured: the whole conversation is lost
+                return new Call(mode, room, joined, joined + talk.toMillis(), 0, joined + talk.toMillis(), "nothing recorded: " + s.get("reason"));
+            }
             return new Call(mode, room, joined, zero.toEpochMilli(), cut, zero.toEpochMilli() + cut, note);
         });
     }

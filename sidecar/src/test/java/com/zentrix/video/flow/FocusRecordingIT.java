@@ -2,6 +2,7 @@ package com.zentrix.video.flow;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,6 +37,7 @@ class FocusRecordingIT {
         sidecar = Sidecar.builder(dir)
                 .set("zentrix.jibri.mode", "xmpp")
                 .set("zentrix.jibri.focus.control-url", "http://127.0.0.1:" + prosodyHttp + "/zentrix_events/jibri")
+                .set("zentrix.recording.prewarm.rooms", List.of("warm-*"))
                 .start();
         prosody = ProsodyServer.builder().eventsUrl(sidecar.eventsUrl()).eventsSecret(Sidecar.PROSODY_SECRET)
                 .httpPort(prosodyHttp).recorderHost(true).start();
@@ -114,6 +116,36 @@ class FocusRecordingIT {
             Map<String, Object> done = awaitStatus(room, "ok");
             List<String> h = history(done.get("id"));
             assertEquals(List.of("starting", "recording", "stopping", "ok"), h.stream().distinct().toList(), h.toString());
+        }
+    }
+
+    @Test
+    void inAPrewarmRoomTheRecorderIsStartedThroughJicofoWhileTheOperatorWaits() throws Exception {
+        String room = "warm-desk1";
+        try (FocusStandIn focus = FocusStandIn.join(xmpp, "focus", "focus-pass", prosody.roomJid(room), prosody.domain());
+             XmppClients.Client op = xmpp.user("olena", "olena-pass"); XmppClients.Client guest = xmpp.guest()) {
+            XmppClients.Participant operator = joinAsModerator(focus, op, room);
+            // Jicofo makes the operator a moderator after the join: a start sent first is refused and retried.
+            Map<String, Object> warm = awaitStatus(room, "recording");
+            assertNull(warm.get("client_name"), "no client yet");
+            assertTrue(warm.get("prewarm_ms") != null);
+            int starts = requests(focus, "start").size();
+            assertEquals(operator.occupantJid(), requests(focus, "start").get(starts - 1).from());
+            String jicofoId = focus.currentSession();
+
+            XmppClients.Participant client = guest.join(prosody.roomJid(room), "citizen", "Петро");
+            await().atMost(Duration.ofSeconds(5)).until(() -> sidecar.sessions(room).get(0).get("client_joined_ms") != null);
+            assertEquals(starts, requests(focus, "start").size(), "the warm recorder goes on: no second start");
+            client.leave();
+            // Jicofo takes a stop only from a moderator in the room, so the operator stays; and, still
+            // waiting, gets a warm-up for the next client.
+            await().atMost(Duration.ofSeconds(10)).until(() -> !requests(focus, "stop").isEmpty());
+            assertEquals(jicofoId, requests(focus, "stop").get(0).attributes().get("session_id"));
+            finalizeRecording(jicofoId, room);
+            await().atMost(Duration.ofSeconds(20)).until(() -> "ok".equals(sidecar.sessions(room).get(0).get("status")));
+            assertEquals("Петро", sidecar.sessions(room).get(0).get("client_name"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> sidecar.sessions(room).size() == 2);
+            assertNull(sidecar.sessions(room).get(1).get("client_name"), "the next warm-up");
         }
     }
 
