@@ -136,7 +136,7 @@ public final class App implements AutoCloseable {
         intake.onSnapshot(coordinator::reconcile);
         JibriWebhooks webhooks = new JibriWebhooks(json, coordinator, config.jibri().webhookAllowed());
         Ingestor ingestor = new Ingestor(db.jdbi(), config.archiveDir(), new MediaProbe("ffprobe"), sessions, json, ingest,
-                clock, config.timeZone());
+                clock, config.timeZone(), config.finalizeHook().sweepInterval());
         FinalizeEndpoint finalize = new FinalizeEndpoint(
                 new Signatures(config.finalizeHook().secret(), config.security().maxClockSkew()), ingestor,
                 config.jibri().recordingsDir(), config.archiveDir().resolve(".incoming"),
