@@ -65,6 +65,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -88,6 +89,7 @@ public final class App implements AutoCloseable {
     private final ExecutorService stopper;
     private final ExecutorService ingest;
     private final ScheduledExecutorService maintenance;
+    private final ScheduledExecutorService health;
     private final ScheduledExecutorService live;
     private final BreweryWatcher brewery;
     private final Javalin web;
@@ -113,6 +115,7 @@ public final class App implements AutoCloseable {
         this.stopper = Executors.newCachedThreadPool(named("jibri-stop"));
         this.ingest = Executors.newSingleThreadExecutor(named("ingest"));
         this.maintenance = Executors.newSingleThreadScheduledExecutor(named("maintenance"));
+        this.health = Executors.newSingleThreadScheduledExecutor(named("jibri-health"));
         this.live = Executors.newScheduledThreadPool(2, named("live-board"));
 
         SessionStore sessions = new SessionStore(db.jdbi());
@@ -250,11 +253,14 @@ public final class App implements AutoCloseable {
         // Nothing lost: running sessions are taken back, then put right against Prosody's occupancy,
         // Jibri's busy state and the recordings directory, at start and periodically.
         try {
-            coordinator.adoptOpenSessions(config.recording().gracePeriod().plus(config.recording().restartWait()));
+            Duration waitForSnapshot = config.recording().gracePeriod().plus(config.recording().restartWait());
+            coordinator.adoptOpenSessions(waitForSnapshot, config.prosody().snapshotUrl().isBlank() ? null
+                    : waitForSnapshot.plus(config.prosody().reconcileInterval()).plus(config.recording().restartWait()));
         } catch (Exception e) {
             throw new IllegalStateException("could not take back the running sessions", e);
         }
-        if (httpPool != null) maintenance.scheduleWithFixedDelay(guard("jibri health", httpPool::refreshHealth), 0, 2, TimeUnit.SECONDS);
+        // On its own thread: asking a hundred Jibris must never delay the first snapshot after a restart.
+        if (httpPool != null) health.scheduleWithFixedDelay(guard("jibri health", httpPool::refreshHealth), 0, 2, TimeUnit.SECONDS);
         Sweeper sweeper = new Sweeper(config.jibri().recordingsDir(), ingestor, db.jdbi(), clock, config.finalizeHook().sweepAfter());
         long sweepMs = config.finalizeHook().sweepInterval().toMillis();
         maintenance.scheduleWithFixedDelay(guard("sweep", () -> {
@@ -366,6 +372,7 @@ public final class App implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         maintenance.shutdownNow();
+        health.shutdownNow();
         live.shutdownNow();
         loop.shutdownNow();
         io.shutdownNow();
