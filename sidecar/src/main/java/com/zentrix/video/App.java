@@ -66,6 +66,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -89,6 +90,7 @@ public final class App implements AutoCloseable {
     private final ExecutorService stopper;
     private final ExecutorService ingest;
     private final ScheduledExecutorService maintenance;
+    private final ScheduledExecutorService health;
     private final ScheduledExecutorService live;
     private final BreweryWatcher brewery;
     private final Javalin web;
@@ -114,6 +116,7 @@ public final class App implements AutoCloseable {
         this.stopper = Executors.newCachedThreadPool(named("jibri-stop"));
         this.ingest = Executors.newSingleThreadExecutor(named("ingest"));
         this.maintenance = Executors.newSingleThreadScheduledExecutor(named("maintenance"));
+        this.health = Executors.newSingleThreadScheduledExecutor(named("jibri-health"));
         this.live = Executors.newScheduledThreadPool(2, named("live-board"));
 
         SessionStore sessions = new SessionStore(db.jdbi());
@@ -141,7 +144,8 @@ public final class App implements AutoCloseable {
         AuditLog audit = new AuditLog(db.jdbi(), clock);
         MediaProbe probe = new MediaProbe("ffprobe");
         Ingestor ingestor = new Ingestor(db.jdbi(), config.archiveDir(), probe, sessions, json, ingest,
-                clock, config.timeZone(), new PrewarmCut(db.jdbi(), config.archiveDir(), config.recording().prewarm().ffmpeg(),
+                clock, config.timeZone(), config.finalizeHook().sweepInterval(),
+                new PrewarmCut(db.jdbi(), config.archiveDir(), config.recording().prewarm().ffmpeg(),
                         probe, audit, config.recording().prewarm().margin(), clock));
         FinalizeEndpoint finalize = new FinalizeEndpoint(
                 new Signatures(config.finalizeHook().secret(), config.security().maxClockSkew()), ingestor,
@@ -255,11 +259,14 @@ public final class App implements AutoCloseable {
         // Nothing lost: running sessions are taken back, then put right against Prosody's occupancy,
         // Jibri's busy state and the recordings directory, at start and periodically.
         try {
-            coordinator.adoptOpenSessions(config.recording().gracePeriod().plus(config.recording().restartWait()));
+            Duration waitForSnapshot = config.recording().gracePeriod().plus(config.recording().restartWait());
+            coordinator.adoptOpenSessions(waitForSnapshot, config.prosody().snapshotUrl().isBlank() ? null
+                    : waitForSnapshot.plus(config.prosody().reconcileInterval()).plus(config.recording().restartWait()));
         } catch (Exception e) {
             throw new IllegalStateException("could not take back the running sessions", e);
         }
-        if (httpPool != null) maintenance.scheduleWithFixedDelay(guard("jibri health", httpPool::refreshHealth), 0, 2, TimeUnit.SECONDS);
+        // On its own thread: asking a hundred Jibris must never delay the first snapshot after a restart.
+        if (httpPool != null) health.scheduleWithFixedDelay(guard("jibri health", httpPool::refreshHealth), 0, 2, TimeUnit.SECONDS);
         Sweeper sweeper = new Sweeper(config.jibri().recordingsDir(), ingestor, db.jdbi(), clock, config.finalizeHook().sweepAfter());
         long sweepMs = config.finalizeHook().sweepInterval().toMillis();
         maintenance.scheduleWithFixedDelay(guard("sweep", () -> {
@@ -371,6 +378,7 @@ public final class App implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         maintenance.shutdownNow();
+        health.shutdownNow();
         live.shutdownNow();
         loop.shutdownNow();
         io.shutdownNow();

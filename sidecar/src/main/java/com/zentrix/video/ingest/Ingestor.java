@@ -58,17 +58,17 @@ public final class Ingestor {
     private final Clock clock;
     private final ZoneId jibriZone;
     private final PrewarmCut prewarmCut;
+    private final IngestRetries retries;
+    /** Hand-overs queued for a retry and not yet started: a slow copy is never queued twice. */
+    private final java.util.Set<Long> queued = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** The longest wait between two attempts of a failed hand-over (a full disk is retried as soon as it has room). */
+    static final java.time.Duration RETRY_MAX = java.time.Duration.ofMinutes(10);
 
     public record Accepted(long handoverId, Long sessionId, boolean duplicate) {}
 
     public Ingestor(Jdbi jdbi, Path archiveDir, MediaProbe probe, SessionStore sessions, ObjectMapper json,
-            ExecutorService executor, Clock clock, ZoneId jibriZone) {
-        this(jdbi, archiveDir, probe, sessions, json, executor, clock, jibriZone, null);
-    }
-
-    /** prewarmCut: cuts pre-warmed recordings to the client's join (null: never cut). */
-    public Ingestor(Jdbi jdbi, Path archiveDir, MediaProbe probe, SessionStore sessions, ObjectMapper json,
-            ExecutorService executor, Clock clock, ZoneId jibriZone, PrewarmCut prewarmCut) {
+            ExecutorService executor, Clock clock, ZoneId jibriZone, java.time.Duration retryFirst, PrewarmCut prewarmCut) {
         this.prewarmCut = prewarmCut;
         this.jdbi = jdbi;
         this.archiveDir = archiveDir;
@@ -78,6 +78,7 @@ public final class Ingestor {
         this.executor = executor;
         this.clock = clock;
         this.jibriZone = jibriZone;
+        this.retries = new IngestRetries(clock, retryFirst, RETRY_MAX);
     }
 
     /** Journals the hand-over and queues the work; returns at once (Jibri waits on its finalize script). */
@@ -114,20 +115,43 @@ public final class Ingestor {
     public int resumePending() {
         List<Long> ids = jdbi.withHandle(h -> h.createQuery("SELECT id FROM handovers WHERE state IN ('pending', 'failed') ORDER BY id")
                 .mapTo(Long.class).list());
+        queued.addAll(ids);
         ids.forEach(id -> executor.execute(() -> ingest(id)));
         return ids.size();
     }
 
-    /** Tries the failed hand-overs again (a full disk, a locked file): they succeed once the cause is gone. */
+    /**
+     * Tries the failed hand-overs again (a full disk, a locked file) once their backoff is over, or at
+     * once when it was a full disk and the archive has room again: they succeed once the cause is gone.
+     */
     public int retryFailed() {
         List<Long> ids = jdbi.withHandle(h -> h.createQuery("SELECT id FROM handovers WHERE state = 'failed' ORDER BY id")
                 .mapTo(Long.class).list());
-        ids.forEach(id -> executor.execute(() -> ingest(id)));
-        return ids.size();
+        int n = 0;
+        for (long id : ids) {
+            if (queued.contains(id) || !retries.due(id, this::usableArchiveBytes)) continue;
+            IngestRetries.Failure last = retries.last(id);
+            if (last != null && last.noSpace() && clock.millis() < last.notBeforeMs()) {
+                log.info("archive has room again for hand-over {} ({} bytes); retrying now", id, last.bytesNeeded());
+            }
+            queued.add(id);
+            executor.execute(() -> ingest(id));
+            n++;
+        }
+        return n;
+    }
+
+    private long usableArchiveBytes() {
+        try {
+            return Files.getFileStore(archiveDir).getUsableSpace();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     void ingest(long handoverId) {
-        var row = jdbi.withHandle(h -> h.createQuery("SELECT dir_name, source_path, state FROM handovers WHERE id = :id")
+        queued.remove(handoverId);
+        var row = jdbi.withHandle(h -> h.createQuery("SELECT dir_name, source_path, state, session_id FROM handovers WHERE id = :id")
                 .bind("id", handoverId).mapToMap().findOne()).orElse(null);
         if (row == null || "done".equals(row.get("state"))) return;
         String dirName = (String) row.get("dir_name");
@@ -137,12 +161,38 @@ public final class Ingestor {
             long sessionId = doIngest(dirName, source);
             jdbi.useHandle(h -> h.createUpdate("UPDATE handovers SET state = 'done', session_id = :s, error = NULL, done_ms = :now WHERE id = :id")
                     .bind("s", sessionId).bind("now", clock.millis()).bind("id", handoverId).execute());
+            retries.succeeded(handoverId);
         } catch (IOException | RuntimeException e) {
-            log.error("ingest failed folder={}: {} (files left in place; will retry)", dirName, e.toString());
+            boolean noSpace = isNoSpace(e);
+            IngestRetries.Failure f = retries.failed(handoverId, noSpace ? bytesIn(source) : -1);
+            log.error("ingest failed folder={} attempt={}: {} (files left in place; retrying in {} s{})", dirName, f.attempts(),
+                    e.toString(), retries.delay(f.attempts()).toSeconds(), noSpace ? " or as soon as the archive has room" : "");
             jdbi.useHandle(h -> h.createUpdate("UPDATE handovers SET state = 'failed', error = :e WHERE id = :id")
                     .bind("e", e.toString()).bind("id", handoverId).execute());
+            Long sessionId = row.get("session_id") == null ? null : ((Number) row.get("session_id")).longValue();
+            if (sessionId != null) {
+                sessions.ingestFailed(sessionId, "ingest failed: " + (noSpace ? "no space left on device in the archive" : e.getMessage())
+                        + " (the recording is kept in the Jibri folder; retrying)", clock.millis());
+            }
         } finally {
             MDC.remove("folder");
+            MDC.remove("session");
+        }
+    }
+
+    /** ENOSPC, as the JDK reports it (the errno's text; no dedicated exception type exists). */
+    static boolean isNoSpace(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("No space left on device")) return true;
+        }
+        return false;
+    }
+
+    private static long bytesIn(Path folder) {
+        try (var files = Files.list(folder)) {
+            return files.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).mapToLong(f -> f.toFile().length()).sum();
+        } catch (IOException e) {
+            return 0;
         }
     }
 
@@ -309,6 +359,7 @@ public final class Ingestor {
         }
         try {
             Files.move(src, dest, StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(dest.getParent());
             return sha256(dest);
         } catch (AtomicMoveNotSupportedException crossDevice) {
             Path part = dest.resolveSibling(dest.getFileName() + ".part");
@@ -331,8 +382,17 @@ public final class Ingestor {
                 throw new IOException("copy of " + src + " does not match its source (sha256 " + copySha + " vs " + srcSha + ")");
             }
             Files.move(part, dest, StandardCopyOption.ATOMIC_MOVE);
+            // The rename must be on disk before the source goes: otherwise a power cut could keep neither.
+            syncDirectory(dest.getParent());
             Files.delete(src);
             return copySha;
+        }
+    }
+
+    /** fsync of a directory, so a rename in it survives a power cut (Linux allows it on a read-only handle). */
+    static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
         }
     }
 

@@ -67,6 +67,8 @@ public final class RecordingCoordinator {
         String instance;
         long lastSeq;
         long lastEventTs;
+        /** Adopted after a restart: its grace does not run out before Prosody's first snapshot (or this time). */
+        Instant awaitingSnapshotUntil;
 
         Room(String jid, String name) {
             this.jid = jid;
@@ -257,7 +259,15 @@ public final class RecordingCoordinator {
         if (wakeAt == null) return;
         long delay = Math.max(0, Duration.between(clock.instant(), wakeAt).toMillis());
         room.wake = loop.schedule(guarded(() -> {
-            if (rooms.get(room.jid) == room) withRoomContext(room, () -> apply(room, new RecordingPolicy.Input.Tick()));
+            if (rooms.get(room.jid) != room) return;
+            if (room.awaitingSnapshotUntil != null && clock.instant().isBefore(room.awaitingSnapshotUntil)) {
+                // Who is present is unknown until the snapshot says: a slow restart must not end a call
+                // that goes on (it would come back as a second session). reconcile() wakes it.
+                reschedule(room, room.awaitingSnapshotUntil);
+                return;
+            }
+            room.awaitingSnapshotUntil = null;
+            withRoomContext(room, () -> apply(room, new RecordingPolicy.Input.Tick()));
         }), delay, TimeUnit.MILLISECONDS);
     }
 
@@ -474,14 +484,17 @@ public final class RecordingCoordinator {
     /**
      * After a restart: takes back the sessions that were running. Each resumes in a grace period (who
      * is present is unknown until Prosody's snapshot says); a recorder that is no longer busy has
-     * stopped while we were away. Runs before any event is taken in.
+     * stopped while we were away. Runs before any event is taken in. With a snapshot on its way
+     * ({@code snapshotWithin} not null) the grace lasts until it has been applied, however long the
+     * start took, but at most {@code snapshotWithin}.
      */
-    public void adoptOpenSessions(Duration waitForSnapshot) throws Exception {
+    public void adoptOpenSessions(Duration waitForSnapshot, Duration snapshotWithin) throws Exception {
         loop.submit(guarded(() -> {
             Instant now = clock.instant();
             for (SessionStore.OpenSession o : store.openSessions()) {
                 Room room = rooms.computeIfAbsent(o.roomJid(), jid -> new Room(jid, o.roomName()));
                 room.sessionId = o.id();
+                room.awaitingSnapshotUntil = snapshotWithin == null ? null : now.plus(snapshotWithin);
                 room.attempts = o.attempts();
                 room.retryDelay = retryInitial;
                 room.state = new RoomState(Map.of(), RoomState.Phase.GRACE, Instant.ofEpochMilli(o.startedMs()),
@@ -505,6 +518,11 @@ public final class RecordingCoordinator {
                 });
             }
         })).get(30, TimeUnit.SECONDS);
+    }
+
+    private static RoomState withGraceUntil(RoomState st, Instant deadline) {
+        if (st.phase() != RoomState.Phase.GRACE) return st;
+        return new RoomState(st.present(), st.phase(), st.sessionStart(), deadline, st.graceReason());
     }
 
     /** Asks the recorder whether it is still busy; if not, it stopped without telling us. */
@@ -562,6 +580,11 @@ public final class RecordingCoordinator {
                 continue; // we have applied events this snapshot does not contain yet
             }
             Room room = rooms.computeIfAbsent(r.room().jid(), jid -> new Room(jid, r.room().name()));
+            if (room.awaitingSnapshotUntil != null) {
+                // An adopted session's grace may have run out while the snapshot was on its way: the
+                // snapshot is applied within it, so whoever is still there continues the same session.
+                room.state = withGraceUntil(room.state, clock.instant().plus(Duration.ofMinutes(1)));
+            }
             room.name = r.room().name();
             room.instance = r.room().instance();
             room.lastSeq = Math.max(room.lastSeq, r.seq());
@@ -585,6 +608,13 @@ public final class RecordingCoordinator {
                 });
             }
             if (room.state.present().isEmpty() && room.sessionId == null) rooms.remove(room.jid);
+        }
+        for (Room room : rooms.values()) {
+            if (room.awaitingSnapshotUntil == null) continue;
+            room.awaitingSnapshotUntil = null;
+            // Still in grace after the snapshot: who it waited for left while we were down; no need to wait longer.
+            room.state = withGraceUntil(room.state, clock.instant());
+            reschedule(room, new RecordingPolicy.Outcome(room.state, List.of()).wakeAt(policy.maxLength()));
         }
         log.info("reconciled with snapshot {}: {} rooms listed, {} changes", snapshot.id(), snapshot.rooms().size(), changes);
     }

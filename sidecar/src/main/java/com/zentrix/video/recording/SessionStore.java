@@ -247,10 +247,11 @@ public final class SessionStore {
         return rs.wasNull() ? null : v;
     }
 
-    /** Recorders that were stopped long ago and never handed over their files. */
+    /** Recorders that were stopped long ago and never handed over their files (a hand-over still being ingested is not late). */
     public List<Long> sessionsAwaitingFiles(long stoppedBeforeMs) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT session_id FROM recordings "
-                        + "WHERE status IN ('stopping', 'stopped') AND stopped_ms < :t")
+        return jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT session_id FROM recordings r "
+                        + "WHERE status IN ('stopping', 'stopped') AND stopped_ms < :t "
+                        + "AND NOT EXISTS (SELECT 1 FROM handovers ho WHERE ho.dir_name = r.jibri_session_id)")
                 .bind("t", stoppedBeforeMs).mapTo(Long.class).list());
     }
 
@@ -261,6 +262,18 @@ public final class SessionStore {
                             + "WHERE session_id = :s AND status IN ('stopping', 'stopped')")
                     .bind("s", sessionId).execute();
             SessionSettler.settle(h, sessionId, nowMs);
+        });
+    }
+
+    /**
+     * A hand-over of an ended session could not be ingested (full disk, lock): the card says why until a
+     * retry succeeds and settles it. A session still going on, or already settled, keeps its status.
+     */
+    public void ingestFailed(long sessionId, String reason, long nowMs) {
+        jdbi.useTransaction(h -> {
+            boolean ended = h.createQuery("SELECT count(*) FROM sessions WHERE id = :id AND ended_ms IS NOT NULL "
+                    + "AND status NOT IN ('ok', 'deleted')").bind("id", sessionId).mapTo(Integer.class).one() > 0;
+            if (ended) setStatus(h, sessionId, "technical_error", reason, nowMs);
         });
     }
 

@@ -4,10 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zentrix.video.testing.Flow;
-import com.zentrix.video.testing.JibriStandIn;
-import com.zentrix.video.testing.ProsodyServer;
-import com.zentrix.video.testing.Sidecar;
+import com.zentrix.video.testing.CrashFlow;
 import com.zentrix.video.testing.SidecarProcess;
 import com.zentrix.video.testing.XmppClients;
 import java.nio.file.Path;
@@ -27,44 +24,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashRecoveryIT {
     @TempDir static Path dir;
+    static CrashFlow flow;
     static SidecarProcess sidecar;
-    static ProsodyServer prosody;
-    static JibriStandIn[] jibris = new JibriStandIn[3];
     static XmppClients xmpp;
 
     @BeforeAll
     static void start() throws Exception {
-        int port = Sidecar.freePort();
-        int prosodyHttp = Sidecar.freePort();
-        String url = Sidecar.baseUrl(port);
-        String[] urls = new String[jibris.length];
-        for (int i = 0; i < jibris.length; i++) {
-            jibris[i] = JibriStandIn.builder().recordingsDir(dir.resolve("jibri-recordings")).finalizeScript(Flow.FINALIZE_SCRIPT)
-                    .finalizeEnvironment("ZENTRIX_FINALIZE_ENV", "/nonexistent").finalizeEnvironment("ZENTRIX_SIDECAR_URL", url)
-                    .finalizeEnvironment("ZENTRIX_FINALIZE_SECRET", Sidecar.FINALIZE_SECRET)
-                    .finalizeEnvironment("ZENTRIX_FINALIZE_MODE", "local").finalizeEnvironment("ZENTRIX_FINALIZE_SYNC_SECONDS", "3")
-                    .webhookSubscriber(url + "/api/v1/jibri").jibriId("jibri-" + (i + 1)).joinDelay(Duration.ofMillis(300)).start();
-            urls[i] = jibris[i].baseUrl();
-        }
-        Path conf = Sidecar.builder(dir).port(port).jibris(urls)
-                .set("zentrix.prosody.snapshot-url", "http://127.0.0.1:" + prosodyHttp + "/zentrix_events/rooms")
-                .set("zentrix.prosody.reconcile-interval", "3 s").set("zentrix.recording.restart-wait", "2 s")
-                .set("zentrix.finalize.sweep-interval", "1 s").set("zentrix.finalize.sweep-after", "3 s")
-                .writeConfig(dir.resolve("zentrix.conf"));
-        sidecar = new SidecarProcess(conf, dir.resolve("sidecar.log"), port, dir.resolve("zentrix.db")).start();
-        prosody = ProsodyServer.builder().eventsUrl(url + "/api/v1/events").eventsSecret(Sidecar.PROSODY_SECRET)
-                .httpPort(prosodyHttp).recorderHost(true).start();
-        prosody.register("olena", "olena-pass");
-        prosody.register("taras", "taras-pass");
-        prosody.register("ivan", "ivan-pass");
-        xmpp = new XmppClients(prosody);
+        flow = new CrashFlow(dir, 3, j -> j, s -> s, "olena", "taras", "ivan");
+        sidecar = flow.sidecar;
+        xmpp = flow.xmpp;
     }
 
     @AfterAll
     static void stop() {
-        if (prosody != null) prosody.close();
-        for (JibriStandIn j : jibris) if (j != null) j.close();
-        if (sidecar != null) sidecar.close();
+        if (flow != null) flow.close();
     }
 
     static List<Map<String, Object>> sessions(String room) {

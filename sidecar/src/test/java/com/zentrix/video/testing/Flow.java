@@ -29,13 +29,7 @@ public final class Flow implements AutoCloseable {
         jibris = new JibriStandIn[jibriCount];
         String[] urls = new String[jibriCount + extraJibriUrls.length];
         for (int i = 0; i < jibriCount; i++) {
-            jibris[i] = JibriStandIn.builder().recordingsDir(recordings).finalizeScript(FINALIZE_SCRIPT)
-                    .finalizeEnvironment("ZENTRIX_FINALIZE_ENV", "/nonexistent")
-                    .finalizeEnvironment("ZENTRIX_SIDECAR_URL", sidecarUrl)
-                    .finalizeEnvironment("ZENTRIX_FINALIZE_SECRET", Sidecar.FINALIZE_SECRET)
-                    .finalizeEnvironment("ZENTRIX_FINALIZE_MODE", "local")
-                    .webhookSubscriber(sidecarUrl + "/api/v1/jibri")
-                    .jibriId("jibri-" + (i + 1)).joinDelay(Duration.ofMillis(300)).start();
+            jibris[i] = standIn(recordings, sidecarUrl, "jibri-" + (i + 1)).start();
             urls[i] = jibris[i].baseUrl();
         }
         System.arraycopy(extraJibriUrls, 0, urls, jibriCount, extraJibriUrls.length);
@@ -48,6 +42,20 @@ public final class Flow implements AutoCloseable {
         prosody.register("olena", "olena-pass");
         prosody.register("taras", "taras-pass");
         xmpp = new XmppClients(prosody);
+    }
+
+    /**
+     * A Jibri stand-in wired to the sidecar at {@code sidecarUrl} as in production: webhooks to it, and
+     * the real finalize script handing each folder over in local mode. Settings can be added before start.
+     */
+    public static JibriStandIn.Builder standIn(Path recordings, String sidecarUrl, String jibriId) {
+        return JibriStandIn.builder().recordingsDir(recordings).finalizeScript(FINALIZE_SCRIPT)
+                .finalizeEnvironment("ZENTRIX_FINALIZE_ENV", "/nonexistent")
+                .finalizeEnvironment("ZENTRIX_SIDECAR_URL", sidecarUrl)
+                .finalizeEnvironment("ZENTRIX_FINALIZE_SECRET", Sidecar.FINALIZE_SECRET)
+                .finalizeEnvironment("ZENTRIX_FINALIZE_MODE", "local")
+                .webhookSubscriber(sidecarUrl + "/api/v1/jibri")
+                .jibriId(jibriId).joinDelay(Duration.ofMillis(300));
     }
 
     public String room(String name) {

@@ -166,6 +166,8 @@ public final class JibriStandIn implements AutoCloseable {
     private final String jibriId;
     private final Duration maxRecording;
     private final String ffmpegBinary;
+    private final String videoSource;
+    private final String audioSource;
     private final List<String> webhookSubscribers = new CopyOnWriteArrayList<>();
 
     // ---- faults and timings (settable at runtime) ----
@@ -209,6 +211,8 @@ public final class JibriStandIn implements AutoCloseable {
         this.jibriId = b.jibriId;
         this.maxRecording = b.maxRecording;
         this.ffmpegBinary = b.ffmpeg;
+        this.videoSource = b.videoSource;
+        this.audioSource = b.audioSource;
         this.joinDelay = b.joinDelay;
         this.joinTimeout = b.joinTimeout;
         this.webhookSubscribers.addAll(b.webhooks);
@@ -252,6 +256,8 @@ public final class JibriStandIn implements AutoCloseable {
         private Duration maxRecording = Duration.ofHours(1);
         private Duration statusInterval = Duration.ofMinutes(1); // WebhookClient's periodic status
         private String ffmpeg = "ffmpeg";
+        private String videoSource = "testsrc=size=320x240:rate=15";
+        private String audioSource = "sine=frequency=440:sample_rate=48000";
 
         private Builder() { }
 
@@ -273,6 +279,15 @@ public final class JibriStandIn implements AutoCloseable {
         /** Period of the unsolicited status webhook; zero disables it. */
         public Builder statusInterval(Duration d) { this.statusInterval = d; return this; }
         public Builder ffmpeg(String binary) { this.ffmpeg = binary; return this; }
+        /**
+         * The lavfi sources ffmpeg records (default a 320x240 15 fps test pattern and a 440 Hz tone); a
+         * tiny picture lets one machine run a hundred stand-ins at once, still h264 + aac in an mp4.
+         */
+        public Builder capture(String lavfiVideo, String lavfiAudio) {
+            this.videoSource = lavfiVideo;
+            this.audioSource = lavfiAudio;
+            return this;
+        }
 
         public JibriStandIn start() throws IOException {
             Objects.requireNonNull(recordingsDir, "recordingsDir");
@@ -643,12 +658,14 @@ public final class JibriStandIn implements AutoCloseable {
 
     private void startFfmpeg(Session s) {
         List<String> command = List.of(ffmpegBinary, "-hide_banner", "-y",
-                "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=15",
-                "-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                "-re", "-f", "lavfi", "-i", videoSource,
+                "-re", "-f", "lavfi", "-i", audioSource,
                 // a keyframe every 2 s, as Jibri's capture (-g 60 at -r 30: jitsi/jibri scripts/start-ffmpeg.sh,
                 // G = FRAMERATE * 2): what a stream-copy cut can land on
-                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "30",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-force_key_frames", "expr:gte(t,n_forced*2)",
                 "-c:a", "aac", "-t", String.valueOf(maxRecording.toSeconds()),
+                // a test pattern is the same every time; real calls never are, so neither are the files
+                "-metadata", "comment=" + s.sessionId,
                 s.mediaFile.toString());
         log.info("Selenium joined the call, starting the capturer: {}", command);
         try {

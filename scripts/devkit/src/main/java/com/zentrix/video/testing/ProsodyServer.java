@@ -414,6 +414,9 @@ public final class ProsodyServer implements AutoCloseable {
             // Jitsi runs unlocked rooms that anyone may create; locked rooms give guests item-not-found.
             c.append("    muc_room_locking = false\n");
             c.append("    restrict_room_creation = false\n");
+            // Prosody keeps only muc_room_cache_size rooms live (default 100) and swaps the rest to storage,
+            // where no snapshot sees them; Jitsi's configs raise it (1000 in jitsi-meet's, 10000 in Docker's).
+            c.append("    muc_room_cache_size = 1000\n");
             if (eventsUrl != null) {
                 c.append("    modules_enabled = { \"zentrix_events\" }\n");
                 c.append("    zentrix_events_url = ").append(lua(eventsUrl)).append('\n');
