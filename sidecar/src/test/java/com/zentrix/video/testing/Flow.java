@@ -29,12 +29,7 @@ public final class Flow implements AutoCloseable {
         jibris = new JibriStandIn[jibriCount];
         String[] urls = new String[jibriCount + extraJibriUrls.length];
         for (int i = 0; i < jibriCount; i++) {
-            jibris[i] = JibriStandIn.builder().recordingsDir(recordings).finalizeScript(FINALIZE_SCRIPT)
-                    .finalizeEnvironment("ZENTRIX_FINALIZE_ENV", "/nonexistent")
-                    .finalizeEnvironment("ZENTRIX_SIDECAR_URL", sidecarUrl)
-                    .finalizeEnvironment("ZENTRIX_FINALIZE_SECRET", Sidecar.FINALIZE_SECRET)
-                    .finalizeEnvironment("ZENTRIX_FINALIZE_MODE", "local")
-                    .webhookSubscriber(sidecarUrl + "/api/v1/jibri")
+            jibris[i] = jibri(recordings, sidecarUrl).webhookSubscriber(sidecarUrl + "/api/v1/jibri")
                     .jibriId("jibri-" + (i + 1)).joinDelay(Duration.ofMillis(300)).start();
             urls[i] = jibris[i].baseUrl();
         }
@@ -48,6 +43,18 @@ public final class Flow implements AutoCloseable {
         prosody.register("olena", "olena-pass");
         prosody.register("taras", "taras-pass");
         xmpp = new XmppClients(prosody);
+    }
+
+    /**
+     * A Jibri stand-in recording into the sidecar's Jibri folder and running the real finalize script
+     * against it (local hand-over); webhooks, id and timings are the caller's.
+     */
+    public static JibriStandIn.Builder jibri(Path recordings, String sidecarUrl) {
+        return JibriStandIn.builder().recordingsDir(recordings).finalizeScript(FINALIZE_SCRIPT)
+                .finalizeEnvironment("ZENTRIX_FINALIZE_ENV", "/nonexistent")
+                .finalizeEnvironment("ZENTRIX_SIDECAR_URL", sidecarUrl)
+                .finalizeEnvironment("ZENTRIX_FINALIZE_SECRET", Sidecar.FINALIZE_SECRET)
+                .finalizeEnvironment("ZENTRIX_FINALIZE_MODE", "local");
     }
 
     public String room(String name) {
