@@ -175,6 +175,29 @@ local function live_rooms()
 	return muc.live_rooms();
 end
 
+-- The room's recording as Jicofo shows it now: the jibri-recording-status extension in the focus's current
+-- presence (Jicofo replaces it on every change and keeps the last one, off included: jitsi/jicofo
+-- ChatRoomImpl.setPresenceExtension, JibriRecorder.publishJibriRecordingStatus). Read from the presence
+-- rather than from the events sent, so that it holds after a reload too. nil: no focus or no status.
+-- The protocol's "recording" object from a <jibri-recording-status/> element.
+local function recording_fields(status)
+	local a = status.attr;
+	return {
+		status = a.status;
+		session_id = a.session_id;
+		failure_reason = a.failure_reason;
+		initiator = a.initiator;
+		recording_mode = a.recording_mode;
+	};
+end
+
+local function recording_now(room)
+	local focus = room:get_occupant_by_nick(room.jid .. "/focus");
+	local presence = focus and focus:get_presence();
+	local status = presence and presence:get_child("jibri-recording-status", JIBRI_NS);
+	return status and recording_fields(status) or nil;
+end
+
 local function snapshot_rooms()
 	local rooms = array();
 	for room in live_rooms() do
@@ -197,6 +220,7 @@ local function snapshot_rooms()
 				instance = state.instance;
 				seq = state.seq;
 				occupants = occupants;
+				recording = recording_now(room);
 			});
 		end
 	end
@@ -565,13 +589,7 @@ module:hook("muc-broadcast-presence", function (event)
 	state.recording_status = key;
 	module:log("info", "Recording status in %s: %s session=%s failure=%s", room.jid, tostring(a.status),
 		tostring(a.session_id), tostring(a.failure_reason));
-	emit(room, "recording-status", nil, {
-		status = a.status;
-		session_id = a.session_id;
-		failure_reason = a.failure_reason;
-		initiator = a.initiator;
-		recording_mode = a.recording_mode;
-	});
+	emit(room, "recording-status", nil, recording_fields(status));
 end);
 
 module:hook("muc-room-destroyed", function (event)

@@ -79,7 +79,9 @@ public final class EventParser {
             java.util.List<RoomEvent.Occupant> occupants = new java.util.ArrayList<>();
             JsonNode occ = r.get("occupants");
             if (occ != null && occ.isArray()) for (JsonNode o : occ) occupants.add(occupant(o));
-            out.add(new Snapshot.RoomSnapshot(room, seq, occupants));
+            JsonNode rec = r.get("recording");
+            RoomEvent.Recording recording = rec == null || rec.isNull() ? null : recording(rec, at + ".recording");
+            out.add(new Snapshot.RoomSnapshot(room, seq, occupants, recording));
         }
         return new Snapshot(id, Instant.ofEpochMilli(tsMs), out, new String(body, StandardCharsets.UTF_8));
     }
@@ -124,17 +126,22 @@ public final class EventParser {
         RoomEvent.Recording recording = null;
         if (type == RoomEvent.Type.RECORDING_STATUS) {
             JsonNode rec = root.get("recording");
-            if (rec == null || !rec.isObject()) throw bad("field 'recording' is missing or not an object");
-            String status = text(rec, "recording.status", "status", true);
-            if (!java.util.Set.of("pending", "on", "off").contains(status)) {
-                throw bad("field 'recording.status' must be pending, on or off");
-            }
-            recording = new RoomEvent.Recording(status, text(rec, "recording.session_id", "session_id", false),
-                    text(rec, "recording.failure_reason", "failure_reason", false),
-                    text(rec, "recording.initiator", "initiator", false));
+            if (rec == null) throw bad("field 'recording' is missing or not an object");
+            recording = recording(rec, "recording");
         }
         return new RoomEvent(id, type, seq, Instant.ofEpochMilli(tsMs), room, occupant, recording,
                 new String(body, StandardCharsets.UTF_8));
+    }
+
+    /** Jicofo's jibri-recording-status as the module forwards it, in an event or a snapshot's room. */
+    private RoomEvent.Recording recording(JsonNode rec, String at) {
+        if (!rec.isObject()) throw bad("field '" + at + "' is missing or not an object");
+        String status = text(rec, at + ".status", "status", true);
+        if (!java.util.Set.of("pending", "on", "off").contains(status)) {
+            throw bad("field '" + at + ".status' must be pending, on or off");
+        }
+        return new RoomEvent.Recording(status, text(rec, at + ".session_id", "session_id", false),
+                text(rec, at + ".failure_reason", "failure_reason", false), text(rec, at + ".initiator", "initiator", false));
     }
 
     private RoomEvent.Occupant occupant(JsonNode occ) {

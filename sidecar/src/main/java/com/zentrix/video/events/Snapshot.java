@@ -10,6 +10,9 @@ import java.util.List;
  */
 public record Snapshot(String id, Instant ts, List<RoomSnapshot> rooms, String body) {
 
-    /** One room: its instance, the last seq assigned in it, and its occupants with their identities. */
-    public record RoomSnapshot(RoomEvent.Room room, long seq, List<RoomEvent.Occupant> occupants) {}
+    /**
+     * One room: its instance, the last seq assigned in it, its occupants with their identities, and the
+     * recording Jicofo shows in the focus's presence now (null when there is no focus or no status).
+     */
+    public record RoomSnapshot(RoomEvent.Room room, long seq, List<RoomEvent.Occupant> occupants, RoomEvent.Recording recording) {}
 }

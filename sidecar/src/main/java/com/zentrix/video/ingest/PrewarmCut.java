@@ -148,9 +148,14 @@ public final class PrewarmCut {
         Path dest = original.resolveSibling(name);
         Path part = original.resolveSibling(name + ".part");
         Files.deleteIfExists(part); // a crashed earlier attempt's leftover: never a recording
-        run(List.of(ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-ss",
-                String.format(Locale.ROOT, "%.3f", cutMs / 1000.0), "-i", original.toString(), "-map", "0", "-c", "copy",
-                "-avoid_negative_ts", "make_zero", "-f", "mp4", part.toString()), Duration.ofMinutes(30));
+        try {
+            run(List.of(ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-ss",
+                    String.format(Locale.ROOT, "%.3f", cutMs / 1000.0), "-i", original.toString(), "-map", "0", "-c", "copy",
+                    "-avoid_negative_ts", "make_zero", "-f", "mp4", part.toString()), Duration.ofMinutes(30));
+        } catch (IOException e) {
+            Files.deleteIfExists(part); // what a failed ffmpeg wrote is never a recording
+            throw e;
+        }
         MediaProbe.Result r = probe.probe(part);
         long expected = o.durationMs() - cutMs;
         if (r.error() != null || Math.abs(r.durationMs() - expected) > TOLERANCE_MS) {

@@ -32,6 +32,17 @@ public interface JibriControl {
         }
     }
 
+    /**
+     * A stop nobody in the room may ask for now: Jicofo takes a stop only from a moderator occupant
+     * ({@code jitsi/jicofo jibri/BaseJibri.kt verifyModeratorRole}), and none is there (or the one asked
+     * is not a moderator yet). It can be asked again once a moderator is in the room.
+     */
+    final class NoModerator extends java.io.IOException {
+        public NoModerator(String message) {
+            super(message);
+        }
+    }
+
     /** Asks a recorder to record the room into a folder named after jibriSessionId (or the id it returns). */
     StartResult start(String jibriSessionId, Target target);
 
@@ -45,6 +56,15 @@ public interface JibriControl {
      */
     default boolean stopWaitsForFinalize() {
         return true;
+    }
+
+    /**
+     * Whether the recorder's state is what Jicofo shows in the room (its jibri-recording-status), so
+     * that Prosody's occupancy snapshot says whether a recording still runs and a room that is gone has
+     * no recorder left. False for recorders asked directly (their state comes from {@link #busy}).
+     */
+    default boolean stateInRoom() {
+        return false;
     }
 
     /** Asks the recorder at jibriUrl to stop; returns once it has (finalize included, where it can tell). */

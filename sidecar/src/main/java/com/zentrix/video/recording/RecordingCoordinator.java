@@ -69,6 +69,8 @@ public final class RecordingCoordinator {
         long lastEventTs;
         /** Adopted after a restart: its grace does not run out before Prosody's first snapshot (or this time). */
         Instant awaitingSnapshotUntil;
+        /** Recorders whose stop Jicofo cannot take until a moderator is in the room. */
+        final List<Attempt> awaitingModerator = new java.util.ArrayList<>();
 
         Room(String jid, String name) {
             this.jid = jid;
@@ -93,6 +95,11 @@ public final class RecordingCoordinator {
         RoomEvent.Recording early;
         /** The recorder said capture runs. */
         boolean on;
+        /** Taken back after a restart and not yet seen in Jicofo's status: whether it still runs is unknown. */
+        boolean adopted;
+        /** The next try of a stop that waits for a moderator, and the pause before the one after. */
+        ScheduledFuture<?> stopRetry;
+        Duration stopDelay;
 
         Attempt(String jibriSessionId) {
             this.jibriSessionId = jibriSessionId;
@@ -159,6 +166,7 @@ public final class RecordingCoordinator {
                     } finally {
                         room.joinTs = null;
                     }
+                    if (p.get().isStaff()) retryStopsNow(room);
                 }
                 case OCCUPANT_LEFT -> apply(room, new RecordingPolicy.Input.Left(e.occupant().nick()));
                 case RECORDING_STATUS -> recordingStatus(room, e.recording());
@@ -372,6 +380,10 @@ public final class RecordingCoordinator {
         if (a.jibriUrl == null) return; // start still under way: startFinished stops it
         a.over = true;
         store.recordingStopping(a.recordingId, clock.millis());
+        sendStop(room, a);
+    }
+
+    private void sendStop(Room room, Attempt a) {
         String roomName = room.name;
         // Jicofo takes a stop only from a moderator occupant: whoever is staff now, else the one who started.
         JibriControl.Target target = new JibriControl.Target(room.jid, room.name,
@@ -385,11 +397,65 @@ public final class RecordingCoordinator {
                     onLoop(() -> store.recorderStopReturned(a.recordingId, a.jibriSessionId, clock.millis()));
                 }
                 log.info("recorder stopped room={} session={} jibri={}", roomName, a.sessionId, a.jibriUrl);
+                onLoop(() -> room.awaitingModerator.remove(a));
+            } catch (JibriControl.NoModerator ex) {
+                onLoop(() -> withRoomContext(room, () -> stopWaitsForModerator(room, a, ex.getMessage())));
             } catch (Exception ex) {
                 log.error("stopping the recorder failed room={} session={} jibri={}: {}", roomName, a.sessionId,
                         a.jibriUrl, ex.toString());
             }
         });
+    }
+
+    /**
+     * Jicofo refused the stop for want of a moderator (the operator who could ask has left). Jicofo does
+     * not stop a recording while its Jibri is in the room (the Jibri is a member: jitsi/jicofo
+     * JitsiMeetConferenceImpl.maybeStop, ChatRoomImpl.memberCount); Jibri ends the call itself once it has
+     * been alone in it for jibri.call-status-checks.default-call-empty-timeout (30 s, checked every 15 s:
+     * jitsi/jibri EmptyCallStatusCheck). Until Jicofo says off, the stop is asked again whenever an
+     * operator is in the room (as soon as one joins, then with backoff while Jicofo has not made them a
+     * moderator yet), so a returning operator does not find the old recording still running.
+     */
+    private void stopWaitsForModerator(Room room, Attempt a, String why) {
+        if (rooms.get(room.jid) != room || a.stopRetry != null && !a.stopRetry.isDone()) return;
+        if (!room.awaitingModerator.contains(a)) {
+            room.awaitingModerator.add(a);
+            a.stopDelay = retryInitial;
+            MDC.put("session", Long.toString(a.sessionId));
+            log.info("recorder stop waits for a moderator room={} session={} jibriSession={}: {}; Jibri ends the call once "
+                    + "alone in it", room.name, a.sessionId, a.jibriSessionId, why);
+            if (store.status(a.sessionId).filter("stopping"::equals).isPresent()) {
+                store.setStatus(a.sessionId, "stopping", "no moderator left to stop the recorder through Jicofo: Jibri ends "
+                        + "the call once it is alone in it (empty-call check, about 30-45 s)", clock.millis());
+            }
+        }
+        if (room.state.staffCount() == 0) return; // asked again when an operator joins
+        Duration delay = a.stopDelay;
+        a.stopDelay = delay.multipliedBy(2).compareTo(retryMax) > 0 ? retryMax : delay.multipliedBy(2);
+        a.stopRetry = loop.schedule(guarded(() -> withRoomContext(room, () -> resendStop(room, a))), delay.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** An operator joined: the stops waiting for a moderator are asked again (as that operator) now. */
+    private void retryStopsNow(Room room) {
+        for (Attempt a : List.copyOf(room.awaitingModerator)) {
+            if (a.stopRetry != null) a.stopRetry.cancel(false);
+            a.stopRetry = null;
+            a.stopDelay = retryInitial;
+            resendStop(room, a);
+        }
+    }
+
+    private void resendStop(Room room, Attempt a) {
+        if (rooms.get(room.jid) != room || !room.awaitingModerator.contains(a)) return;
+        if (room.attempt != null && room.attempt.jibriUrl != null) {
+            // Jicofo accepted a newer start, so the old recording is off (it runs one per room, and a stop
+            // names none: JibriRecorder.getJibriSessionForMeetIq): a stop now would end the new one.
+            room.awaitingModerator.remove(a);
+            return;
+        }
+        log.info("asking again to stop the recorder room={} session={} jibriSession={}", room.name, a.sessionId, a.jibriSessionId);
+        sendStop(room, a);
     }
 
     /**
@@ -413,8 +479,13 @@ public final class RecordingCoordinator {
             case "pending" -> log.info("Jicofo is starting a recorder room={} jibriSession={}", room.name, r.sessionId());
             case "on" -> recorderStatus(r.sessionId(), true, null);
             default -> recorderStatus(r.sessionId(), false,
-                    r.failureReason() == null ? null : "Jibri failed (failure_reason=" + r.failureReason() + ")");
+                    failure(r));
         }
+    }
+
+    /** Why Jicofo says a recording is off: null when it simply ended. */
+    private static String failure(RoomEvent.Recording r) {
+        return r.failureReason() == null ? null : "Jibri failed (failure_reason=" + r.failureReason() + ")";
     }
 
     /** Jibri's session webhook: ON, OFF, or OFF with a failure. Call from any thread. */
@@ -429,6 +500,15 @@ public final class RecordingCoordinator {
             return;
         }
         long now = clock.millis();
+        if (!on) {
+            for (Room r : rooms.values()) {
+                r.awaitingModerator.removeIf(w -> {
+                    if (w.recordingId != row.get().id()) return false;
+                    if (w.stopRetry != null) w.stopRetry.cancel(false);
+                    return true;
+                });
+            }
+        }
         Room room = rooms.values().stream().filter(r -> r.attempt != null && r.attempt.recordingId == row.get().id())
                 .findFirst().orElse(null);
         long sessionId = row.get().sessionId();
@@ -506,6 +586,8 @@ public final class RecordingCoordinator {
                     if (o.live() != null) {
                         Attempt a = new Attempt(o.id(), o.live().id(), o.live().jibriSessionId());
                         a.jibriUrl = o.live().jibriUrl();
+                        a.adopted = true;
+                        a.on = store.recordingWasOn(a.recordingId); // the room was told already
                         room.attempt = a;
                         if (a.jibriUrl == null) {
                             // The start was under way when we stopped: whether Jibri took it is unknown.
@@ -568,6 +650,17 @@ public final class RecordingCoordinator {
             changes++;
             withRoomContext(room, () -> {
                 log.info("reconcile: room gone room={} session={}", room.name, room.sessionId);
+                Attempt a = room.attempt;
+                if (jibri.stateInRoom() && a != null && a.jibriUrl != null && !a.over) {
+                    // A MUC room lasts while anyone is in it, Jibri included (Jicofo counts it as a member:
+                    // jitsi/jicofo ChatRoomImpl.memberCount), so a room that is gone has no recorder in it;
+                    // there is no focus left to ask for a stop either. Its files follow through finalize.
+                    a.over = true;
+                    room.attempt = null;
+                    store.recordingStopped(a.recordingId, clock.millis());
+                    log.info("reconcile: the recorder ended with the room room={} session={} jibriSession={}", room.name,
+                            a.sessionId, a.jibriSessionId);
+                }
                 apply(room, new RecordingPolicy.Input.Destroyed());
                 if (room.wake != null) room.wake.cancel(false);
                 if (room.retry != null) room.retry.cancel(false);
@@ -588,6 +681,7 @@ public final class RecordingCoordinator {
             room.name = r.room().name();
             room.instance = r.room().instance();
             room.lastSeq = Math.max(room.lastSeq, r.seq());
+            if (jibri.stateInRoom()) withRoomContext(room, () -> reconcileRecorder(room, r.recording()));
             Map<String, Participant> want = new java.util.LinkedHashMap<>();
             for (var o : r.occupants()) classifier.classify(o).ifPresent(p -> want.put(p.nick(), p));
             for (String nick : List.copyOf(room.state.present().keySet())) {
@@ -617,6 +711,31 @@ public final class RecordingCoordinator {
             reschedule(room, new RecordingPolicy.Outcome(room.state, List.of()).wakeAt(policy.maxLength()));
         }
         log.info("reconciled with snapshot {}: {} rooms listed, {} changes", snapshot.id(), snapshot.rooms().size(), changes);
+    }
+
+    /**
+     * Puts the room's recorder in step with the recording Jicofo shows in the snapshot (recorders driven
+     * through Jicofo). The same session on or pending: it runs (an adopted one is confirmed). The same
+     * session off: it ended while its status event was not seen. Another session or none: only an attempt
+     * adopted after a restart is judged by that, since a fresh start is answered before Jicofo publishes
+     * its status. Runs on the loop, before the occupants are reconciled.
+     */
+    private void reconcileRecorder(Room room, RoomEvent.Recording shown) {
+        Attempt a = room.attempt;
+        if (a == null || a.jibriUrl == null || a.over || a.stopRequested) return;
+        boolean same = shown != null && a.jibriSessionId.equals(shown.sessionId());
+        if (same && !"off".equals(shown.status())) {
+            if (a.adopted) log.info("reconcile: recorder still runs room={} session={} jibriSession={} status={}", room.name,
+                    a.sessionId, a.jibriSessionId, shown.status());
+            a.adopted = false;
+            if ("on".equals(shown.status()) && !a.on) recorderStatus(a.jibriSessionId, true, null);
+            return;
+        }
+        if (!same && !a.adopted) return;
+        log.info("reconcile: recorder ended unseen room={} session={} jibriSession={} shown={}", room.name, a.sessionId,
+                a.jibriSessionId, shown == null ? "none" : shown.status() + " " + shown.sessionId());
+        String failure = same ? failure(shown) : "Jicofo no longer shows this recording in the room";
+        recorderStatus(a.jibriSessionId, false, failure);
     }
 
     /** Recorders we believe are recording but that say they are idle have stopped without a word. */

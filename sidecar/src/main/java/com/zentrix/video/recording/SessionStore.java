@@ -150,6 +150,12 @@ public final class SessionStore {
                 .bind("now", nowMs).bind("id", recordingId).execute());
     }
 
+    /** Whether the recorder had said capture runs (ON) for this recording. */
+    public boolean recordingWasOn(long recordingId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT on_ms IS NOT NULL FROM recordings WHERE id = :id")
+                .bind("id", recordingId).mapTo(Boolean.class).findOne().orElse(false));
+    }
+
     public void recordingFailed(long recordingId, String failure, long nowMs) {
         jdbi.useHandle(h -> h.createUpdate("UPDATE recordings SET status = 'failed', failure = :f, "
                         + "stopped_ms = coalesce(stopped_ms, :now) WHERE id = :id AND status NOT IN ('ingested', 'failed')")

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.zentrix.video.recording.SessionSettler;
 import com.zentrix.video.testing.FocusStandIn;
+import com.zentrix.video.testing.Flow;
+import com.zentrix.video.testing.JibriStandIn;
 import com.zentrix.video.testing.Media;
 import com.zentrix.video.testing.ProsodyServer;
 import com.zentrix.video.testing.Sidecar;
@@ -199,6 +202,76 @@ class FocusRecordingIT {
             assertEquals(2L, sidecar.number("SELECT count(*) FROM recordings WHERE session_id = ?", s.get("id")));
             assertEquals("failed", sidecar.db().withHandle(h -> h.createQuery(
                     "SELECT status FROM recordings WHERE jibri_session_id = :j").bind("j", first).mapTo(String.class).one()));
+        }
+    }
+
+    /** A Jibri that Jicofo (the focus stand-in) drives: records into the sidecar's folder, runs the real finalize. */
+    private static JibriStandIn jibri() throws Exception {
+        return Flow.jibri(sidecar.recordingsDir(), sidecar.baseUrl()).jibriId("jibri-brewery-1").joinDelay(Duration.ofMillis(300))
+                .start();
+    }
+
+    private static List<String> reasons(Object sessionId) {
+        return sidecar.db().withHandle(h -> h.createQuery("SELECT coalesce(reason, '') FROM session_history WHERE session_id = :s ORDER BY id")
+                .bind("s", sessionId).mapTo(String.class).list());
+    }
+
+    /**
+     * The operator warms up alone and leaves before any client came. Nobody is left whom Jicofo takes a
+     * stop from: the module sends none, and the session says so. Returns Jicofo's session id.
+     */
+    private static String warmUpAndLeave(FocusStandIn focus, JibriStandIn jibri, XmppClients.Client op, String room)
+            throws Exception {
+        XmppClients.Participant operator = joinAsModerator(focus, op, room);
+        Map<String, Object> warm = awaitStatus(room, "recording");
+        String jicofoId = focus.currentSession();
+        jibri.awaitRecording(Duration.ofSeconds(10));
+        operator.leave();
+        await().atMost(Duration.ofSeconds(10)).until(() -> reasons(warm.get("id")).stream().anyMatch(r -> r.contains("no moderator left")));
+        return jicofoId;
+    }
+
+    @Test
+    void aWarmUpTheOperatorLeftEndsByJibrisEmptyCallCheckAndIsKept() throws Exception {
+        String room = "warm-left";
+        try (JibriStandIn jibri = jibri();
+             FocusStandIn focus = FocusStandIn.join(xmpp, "focus", "focus-pass", prosody.roomJid(room), prosody.domain())
+                     .recordWith(jibri, Duration.ofSeconds(2));
+             XmppClients.Client op = xmpp.user("olena", "olena-pass")) {
+            warmUpAndLeave(focus, jibri, op, room);
+            assertEquals(0, requests(focus, "stop").size(), "no stop reached Jicofo");
+            // Jibri, alone, ends the call: off, finalize, and the warm-up is kept.
+            Map<String, Object> done = awaitStatus(room, "ok");
+            assertEquals(SessionSettler.WARM_UP_ONLY, done.get("reason"));
+            assertEquals("call-ended", jibri.lastOutcome().orElseThrow().endReason());
+            assertEquals(1L, sidecar.number("SELECT count(*) FROM files WHERE session_id = ? AND kind = 'media' AND deleted_ms IS NULL",
+                    done.get("id")));
+            assertEquals(1, sessions(room).size());
+        }
+    }
+
+    @Test
+    void anOperatorReturningBeforeJibriEndsTheOldWarmUpStopsItAndWarmsUpAnew() throws Exception {
+        String room = "warm-back";
+        try (JibriStandIn jibri = jibri();
+             FocusStandIn focus = FocusStandIn.join(xmpp, "focus", "focus-pass", prosody.roomJid(room), prosody.domain())
+                     .recordWith(jibri, Duration.ofMinutes(5));
+             XmppClients.Client op = xmpp.user("olena", "olena-pass")) {
+            String firstJicofo = warmUpAndLeave(focus, jibri, op, room);
+
+            // Back long before Jibri's empty-call check would end it: the stop is asked as the returning operator.
+            XmppClients.Participant back = joinAsModerator(focus, op, room);
+            await().atMost(Duration.ofSeconds(15)).until(() -> requests(focus, "stop").stream().anyMatch(r -> r.answer().startsWith("result")));
+            FocusStandIn.Request stop = requests(focus, "stop").stream().filter(r -> r.answer().startsWith("result")).findFirst().orElseThrow();
+            assertEquals(back.occupantJid(), stop.from());
+            assertEquals(firstJicofo, stop.attributes().get("session_id"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> "ok".equals(sessions(room).get(0).get("status")));
+            assertEquals(SessionSettler.WARM_UP_ONLY, sessions(room).get(0).get("reason"));
+            // The new warm-up gets its own recording once Jicofo has let the old one go.
+            await().atMost(Duration.ofSeconds(30)).until(() -> sessions(room).size() == 2 && "recording".equals(sessions(room).get(1).get("status")));
+            assertNotEquals(firstJicofo, focus.currentSession());
+            assertEquals(1, requests(focus, "stop").stream().filter(r -> r.answer().startsWith("result")).count(), "one stop taken");
+            back.leave();
         }
     }
 }

@@ -45,16 +45,20 @@ public final class Flow implements AutoCloseable {
     }
 
     /**
-     * A Jibri stand-in wired to the sidecar at {@code sidecarUrl} as in production: webhooks to it, and
-     * the real finalize script handing each folder over in local mode. Settings can be added before start.
+     * A Jibri stand-in recording into the sidecar's Jibri folder and running the real finalize script
+     * against it (local hand-over); webhooks, id and timings are the caller's.
      */
-    public static JibriStandIn.Builder standIn(Path recordings, String sidecarUrl, String jibriId) {
+    public static JibriStandIn.Builder jibri(Path recordings, String sidecarUrl) {
         return JibriStandIn.builder().recordingsDir(recordings).finalizeScript(FINALIZE_SCRIPT)
                 .finalizeEnvironment("ZENTRIX_FINALIZE_ENV", "/nonexistent")
                 .finalizeEnvironment("ZENTRIX_SIDECAR_URL", sidecarUrl)
                 .finalizeEnvironment("ZENTRIX_FINALIZE_SECRET", Sidecar.FINALIZE_SECRET)
-                .finalizeEnvironment("ZENTRIX_FINALIZE_MODE", "local")
-                .webhookSubscriber(sidecarUrl + "/api/v1/jibri")
+                .finalizeEnvironment("ZENTRIX_FINALIZE_MODE", "local");
+    }
+
+    /** {@link #jibri} wired as in production: its webhooks to the sidecar, this id, a short join delay. */
+    public static JibriStandIn.Builder standIn(Path recordings, String sidecarUrl, String jibriId) {
+        return jibri(recordings, sidecarUrl).webhookSubscriber(sidecarUrl + "/api/v1/jibri")
                 .jibriId(jibriId).joinDelay(Duration.ofMillis(300));
     }
 

@@ -44,6 +44,20 @@ import org.slf4j.LoggerFactory;
  * failure_reason/>} in the focus's MUC presence, off clears the session) and
  * {@code xmpp/AuthenticationRoleManager} (authenticated users are granted owner when they join).
  * It joins first, so it owns the room, as Jicofo does when it creates a conference.
+ *
+ * <p>With {@link #recordWith} it drives a {@link JibriStandIn} the way Jicofo drives a Jibri
+ * ({@code jibri/JibriSession.java}): the start goes to the Jibri with Jicofo's session id (Jibri names
+ * the folder after it: jitsi/jibri {@code api/xmpp/XmppApi.kt} uses the start IQ's {@code session_id});
+ * "on" is published once the Jibri captures and "off" once it has ended, with {@code failure_reason
+ * error} when it failed; a stop is passed on to the Jibri and the session lasts until the Jibri is off
+ * (a second stop meanwhile is accepted). The Jibri counts as a member of the room while it records
+ * (jitsi/jicofo {@code ChatRoomImpl.memberCount}), so Jicofo does not stop it when the last person leaves;
+ * the Jibri ends the call itself once it has been alone for {@code jibri.call-status-checks
+ * .default-call-empty-timeout} (jitsi/jibri {@code EmptyCallStatusCheck.kt}: default 30 s, checked every
+ * 15 s; the stand-in checks every 100 ms). When nobody is left, the focus leaves the room, as
+ * {@code JitsiMeetConferenceImpl.maybeStop} stops the conference once its last member has left.
+ * Deliberate difference: the Jibri stand-in is driven over its HTTP API, not the brewery, and does not
+ * join the MUC itself.
  */
 public final class FocusStandIn implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FocusStandIn.class);
@@ -63,6 +77,16 @@ public final class FocusStandIn implements AutoCloseable {
     private volatile String[] refusal;
     private String session; // guarded by this
     private String initiator;
+    private volatile JibriStandIn recorder;
+    private volatile Duration emptyCallTimeout;
+    private final java.util.concurrent.ExecutorService recorderCalls = Executors.newCachedThreadPool();
+    private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    private boolean recorderAccepted; // guarded by this: the Jibri took the current session
+    private boolean onPublished;      // guarded by this
+    private String terminator;        // guarded by this
+    private Instant aloneSince;       // guarded by this
+    private boolean someoneJoined;    // guarded by this
+    private boolean left;             // guarded by this
 
     static {
         ProviderManager.addIQProvider("jibri", NS, new JibriProvider());
@@ -119,6 +143,17 @@ public final class FocusStandIn implements AutoCloseable {
     /** Whether to make authenticated occupants owners as they join (Jicofo does); off = no moderators. */
     public FocusStandIn grantOwners(boolean grant) {
         this.grantOwners = grant;
+        return this;
+    }
+
+    /**
+     * Records through this Jibri stand-in (see the class comment); the Jibri ends a call it has been alone
+     * in for {@code emptyCallTimeout}.
+     */
+    public FocusStandIn recordWith(JibriStandIn jibri, Duration emptyCallTimeout) {
+        this.emptyCallTimeout = emptyCallTimeout;
+        this.recorder = jibri;
+        timers.scheduleWithFixedDelay(this::watchRecorder, 100, 100, TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -190,7 +225,13 @@ public final class FocusStandIn implements AutoCloseable {
             initiator = iq.getFrom().toString();
             timers.execute(() -> publish("pending", id, null, null));
             Duration delay = onDelay;
-            if (delay != null) {
+            if (recorder != null) {
+                aloneSince = null;
+                recorderAccepted = false;
+                onPublished = false;
+                terminator = null;
+                recorderCalls.execute(() -> startRecorder(id));
+            } else if (delay != null) {
                 timers.schedule(() -> {
                     synchronized (this) {
                         if (id.equals(session)) publish("on", id, null, initiator);
@@ -205,6 +246,12 @@ public final class FocusStandIn implements AutoCloseable {
         }
         if ("stop".equals(action)) {
             if (session == null) return error(iq, StanzaError.Condition.item_not_found, "Unknown session");
+            if (recorder != null) {
+                // JibriSession.stop: the Jibri is told; the status turns off when the Jibri says it is.
+                terminator = iq.getFrom().toString();
+                recorderCalls.execute(() -> callRecorder("stopService", "", session));
+                return IQ.createResultIQ(iq);
+            }
             String id = session;
             session = null;
             String terminator = iq.getFrom().toString();
@@ -212,6 +259,80 @@ public final class FocusStandIn implements AutoCloseable {
             return IQ.createResultIQ(iq);
         }
         return error(iq, StanzaError.Condition.bad_request, "undefined action");
+    }
+
+    private void startRecorder(String id) {
+        String room = roomJid.substring(0, roomJid.indexOf('@'));
+        String body = "{\"sessionId\":\"" + id + "\",\"callParams\":{\"callUrlInfo\":{\"baseUrl\":\"https://"
+                + ownerDomain + "\",\"callName\":\"" + room + "\"}},\"callLoginParams\":{\"domain\":\"recorder."
+                + ownerDomain + "\",\"username\":\"recorder\",\"password\":\"recorder\"},\"sinkType\":\"FILE\"}";
+        int status = callRecorder("startService", body, id);
+        synchronized (this) {
+            if (!id.equals(session)) return;
+            if (status == 200) {
+                recorderAccepted = true;
+            } else {
+                // Jicofo would try another Jibri; the stand-in has one, so the session fails.
+                session = null;
+                publish("off", id, "error", null);
+            }
+        }
+    }
+
+    private int callRecorder(String action, String body, String id) {
+        try {
+            var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(recorder.baseUrl() + "/" + action))
+                    .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            log.info("focus stand-in: Jibri {} session={} -> {}", action, id, r.statusCode());
+            return r.statusCode();
+        } catch (IOException e) {
+            log.warn("focus stand-in: Jibri {} session={} failed: {}", action, id, e.toString());
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
+    /** Follows the Jibri (on, off), plays its empty-call check, and leaves a room nobody is in. */
+    private synchronized void watchRecorder() {
+        try {
+            JibriStandIn jibri = recorder;
+            long others = muc.getOccupants().stream().filter(o -> !"focus".equals(o.getResourceOrEmpty().toString())).count();
+            if (others > 0) someoneJoined = true;
+            if (session != null && recorderAccepted) {
+                boolean current = jibri.currentSessionId().filter(session::equals).isPresent();
+                if (current && jibri.phase() == JibriStandIn.Phase.RECORDING && !onPublished) {
+                    onPublished = true;
+                    publish("on", session, null, initiator);
+                }
+                if (!current) {
+                    String failure = jibri.lastOutcome().filter(o -> session.equals(o.sessionId()) && o.failure() != null)
+                            .map(o -> "error").orElse(null);
+                    String id = session;
+                    session = null;
+                    publish("off", id, failure, terminator);
+                }
+            }
+            if (session != null && recorderAccepted && others == 0) {
+                if (aloneSince == null) aloneSince = Instant.now();
+                if (Duration.between(aloneSince, Instant.now()).compareTo(emptyCallTimeout) >= 0) {
+                    log.info("focus stand-in: the Jibri has been alone in {} for {}: it ends the call", roomJid, emptyCallTimeout);
+                    aloneSince = Instant.MAX.minusSeconds(1); // once
+                    jibri.endCall();
+                }
+            } else if (session != null || others > 0) {
+                aloneSince = null;
+            }
+            if (session == null && others == 0 && someoneJoined && !left) {
+                left = true;
+                log.info("focus stand-in: last member left {}: the conference stops", roomJid);
+                muc.leave();
+            }
+        } catch (Exception e) {
+            log.warn("focus stand-in: watching the recorder failed: {}", e.toString());
+        }
     }
 
     /** The recorder is capturing (when {@link #onDelay} is null). */
@@ -225,6 +346,8 @@ public final class FocusStandIn implements AutoCloseable {
         String id = session;
         session = null;
         publish("off", id, failureReason, null);
+        // Jibri stops the service that failed (its Error state leads to the same stop path).
+        if (recorder != null) recorderCalls.execute(() -> callRecorder("stopService", "", id));
     }
 
     private void publish(String status, String sessionId, String failureReason, String by) {
@@ -252,6 +375,7 @@ public final class FocusStandIn implements AutoCloseable {
     @Override
     public void close() {
         timers.shutdownNow();
+        recorderCalls.shutdownNow();
         client.close();
     }
 

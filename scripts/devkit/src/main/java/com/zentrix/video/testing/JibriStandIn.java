@@ -368,6 +368,17 @@ public final class JibriStandIn implements AutoCloseable {
     public JibriStandIn corruptMp4(boolean on) { corruptMp4 = on; return this; }
     /** The call ends by itself this long after recording started (Jibri's empty-call check); null disables. */
     public JibriStandIn endCallAfter(Duration after) { endCallAfter = after; return this; }
+    /**
+     * The call ends now, as Jibri's own checks end it (selenium/status_checks: EmptyCallStatusCheck →
+     * CallEmpty, LocalParticipantKicked → Finished): OFF without failure, then finalize. Returns at once.
+     */
+    public void endCall() {
+        workers.submit(() -> {
+            log.info("The call ended by itself (Finished)");
+            stopService("call-ended");
+        });
+    }
+
     /** Send session OFF after the finalize script instead of right after ffmpeg exits (Jibri's order). */
     public JibriStandIn offWebhookAfterFinalize(boolean on) { offWebhookAfterFinalize = on; return this; }
     public JibriStandIn joinDelay(Duration d) { joinDelay = d; return this; }

@@ -56,7 +56,11 @@ public final class FocusJibriControl implements JibriControl {
     }
 
     /** What the module answered: Jicofo's result or error, or the module's own refusal. */
-    record Answer(boolean accepted, String sessionId, String focus, String why) {}
+    record Answer(boolean accepted, String sessionId, String focus, String why, String code) {
+        Answer(boolean accepted, String sessionId, String focus, String why) {
+            this(accepted, sessionId, focus, why, null);
+        }
+    }
 
     @Override
     public StartResult start(String jibriSessionId, Target target) {
@@ -85,6 +89,9 @@ public final class FocusJibriControl implements JibriControl {
         ObjectNode body = request("stop", target);
         body.put("session_id", jibriSessionId);
         Answer a = send(body);
+        if (!a.accepted() && ("not-in-room".equals(a.code()) || "not-allowed".equals(a.code()))) {
+            throw new NoModerator("no moderator in the room to stop the recording through Jicofo: " + a.why());
+        }
         if (!a.accepted()) throw new IOException("stopping through Jicofo failed: " + a.why());
     }
 
@@ -116,19 +123,23 @@ public final class FocusJibriControl implements JibriControl {
                 return new Answer(true, answer.path("session_id").asText(null), answer.path("focus").asText(""), null);
             }
             String why;
+            String code;
             if (r.statusCode() == 200 && "error".equals(answer.path("type").asText())) {
                 String condition = answer.path("condition").asText("undefined-condition");
+                code = condition;
                 String text = answer.path("text").asText("");
                 if (text.isBlank()) text = MEANING.getOrDefault(condition, "");
                 why = "Jicofo refused: " + condition + (text.isBlank() ? "" : ": " + text)
                         + " (asked as " + answer.path("sender").asText("?") + ")";
             } else if (answer.hasNonNull("error")) {
+                code = answer.path("error").asText();
                 why = "Prosody module: " + answer.path("error").asText() + ": " + answer.path("message").asText("HTTP " + r.statusCode());
             } else {
+                code = null;
                 why = "Prosody module answered HTTP " + r.statusCode();
             }
             log.info("Jibri {} not taken room={}: {}", action, request.path("room").asText(), why);
-            return new Answer(false, null, null, why);
+            return new Answer(false, null, null, why, code);
         } catch (ConnectException e) {
             return new Answer(false, null, null, "Prosody module at " + url + ": connection refused");
         } catch (HttpTimeoutException e) {
@@ -148,6 +159,12 @@ public final class FocusJibriControl implements JibriControl {
         } catch (IOException e) {
             return json.createObjectNode();
         }
+    }
+
+    /** Jicofo keeps the room's recording status in the focus's presence, which the snapshot carries. */
+    @Override
+    public boolean stateInRoom() {
+        return true;
     }
 
     @Override
