@@ -10,5 +10,5 @@ cd "$(dirname "$0")/.."
 mkdir -p run
 mvn -q -B -ntp install -DskipTests -pl scripts/devkit,sidecar -am >/dev/null
 mvn -q -B -ntp -pl sidecar test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/run/media-bench.classpath" >/dev/null
-exec java -Xmx1g -Dnginx="${NGINX:-/usr/sbin/nginx}" -cp "sidecar/target/test-classes:sidecar/target/classes:$(cat run/media-bench.classpath)" \
+exec java -Xmx1g -Dzentrix.jar=sidecar/target/zentrix-video.jar -Dnginx="${NGINX:-/usr/sbin/nginx}" -cp "sidecar/target/test-classes:sidecar/target/classes:$(cat run/media-bench.classpath)" \
   com.zentrix.video.bench.MediaBench "${1:-256}" "${2:-500}"

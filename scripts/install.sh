@@ -119,6 +119,8 @@ readonly JAR_DEST=$SHARE_DIR/zentrix-video.jar
 readonly FINALIZE_DEST=$SHARE_DIR/zentrix-finalize.sh
 readonly DATA_DIR=/var/lib/zentrix-video
 readonly ARCHIVE_DIR=$DATA_DIR/archive
+readonly GRANT_CACHE_DIR=$DATA_DIR/nginx-grants          # nginx's memory of the sidecar's "yes" (a cache)
+readonly NGINX_HTTP_CONF=/etc/nginx/conf.d/zentrix-video.conf
 readonly DEFAULT_JIBRI_RECORDINGS=$DATA_DIR/jibri-recordings
 readonly LOG_DIR=/var/log/zentrix-video
 readonly BACKUP_DIR=/var/backups/zentrix-video
@@ -862,10 +864,48 @@ location ^~ $BASE_PATH/ {
     proxy_set_header Host \$http_host;
     proxy_set_header X-Forwarded-For \$remote_addr;
     proxy_set_header X-Forwarded-Proto \$scheme;
+    proxy_set_header X-Zentrix-Media-Grant "";  # only nginx's own grant subrequest may ask for one
     # recordings uploaded by remote Jibris are streamed through; the sidecar enforces its own limit
     client_max_body_size 0;
     proxy_request_buffering off;
     proxy_read_timeout 300s;
+    # A recording: nginx asks the sidecar first (auth_request) and then sends the file itself, with Range;
+    # the sidecar's "yes" is kept per login and URL for zentrix.media.grant-cache, so seeking costs no
+    # round trip to it. Any "no" or anything unusual goes to the sidecar the ordinary way (@zentrix-media).
+    location ~ ^$BASE_PATH/api/v1/sessions/[0-9]+/media\$ {
+        auth_request /zentrix-media-grant;
+        auth_request_set \$zentrix_media_file \$upstream_http_x_zentrix_media_file;
+        auth_request_set \$zentrix_media_disposition \$upstream_http_content_disposition;
+        error_page 401 403 404 500 = @zentrix-media;
+        alias $ARCHIVE_DIR/\$zentrix_media_file;
+        types { }
+        default_type video/mp4;
+        gzip off;
+        add_header Cache-Control "private, no-store" always;
+        add_header Content-Disposition \$zentrix_media_disposition;
+    }
+}
+location = /zentrix-media-grant {
+    internal;
+    proxy_pass http://127.0.0.1:$PORT\$request_uri;
+    proxy_pass_request_body off;
+    proxy_set_header Content-Length "";
+    proxy_set_header X-Zentrix-Media-Grant 1;
+    proxy_set_header Host \$http_host;
+    proxy_set_header X-Forwarded-For \$remote_addr;
+    proxy_set_header X-Forwarded-Proto \$scheme;
+    proxy_cache zentrix_media_grants;
+    proxy_cache_key "\$cookie_zv_session|\$http_authorization|\$request_uri";
+    # how long is the sidecar's to say, in X-Accel-Expires alone (0: not at all); its no-store is for browsers
+    proxy_ignore_headers Cache-Control Expires;
+}
+location @zentrix-media {
+    proxy_pass http://127.0.0.1:$PORT;
+    proxy_http_version 1.1;
+    proxy_set_header Host \$http_host;
+    proxy_set_header X-Forwarded-For \$remote_addr;
+    proxy_set_header X-Forwarded-Proto \$scheme;
+    proxy_set_header X-Zentrix-Media-Grant "";
 }
 # Recordings are sent by nginx once the sidecar allowed it (X-Accel-Redirect: $MEDIA_LOCATION<file>),
 # with Range support; "internal" makes this location unreachable from outside (404). It must alias
@@ -874,6 +914,16 @@ location ^~ $MEDIA_LOCATION {
     internal;
     alias $ARCHIVE_DIR/;
 }
+EOF
+    printf '%s' "$out"
+}
+
+nginx_http_file() {      # the one thing nginx only takes at http level: the grant cache's zone
+    local out=$TX_WORK/nginx-http
+    cat >"$out" <<EOF
+# Zentrix Video (written by scripts/install.sh, removed by --uninstall): where nginx keeps the sidecar's
+# "this login may play this recording" answers for seeking (see the media location in $NGINX_SITE).
+proxy_cache_path $GRANT_CACHE_DIR levels=1:2 keys_zone=zentrix_media_grants:1m max_size=16m inactive=10m use_temp_path=off;
 EOF
     printf '%s' "$out"
 }
@@ -950,6 +1000,7 @@ do_install() {
     # nginx (X-Accel-Redirect) must pass through to the archive; jibri to its recordings folder
     make_dir "$DATA_DIR" 0751 "$SERVICE_USER:$SERVICE_USER"
     make_dir "$ARCHIVE_DIR" 2750 "$SERVICE_USER:$NGINX_USER"
+    make_dir "$GRANT_CACHE_DIR" 0700 "$NGINX_USER:$NGINX_USER"
     if ((JIBRI_LOCAL)); then
         if ((JIBRI_SET_RECORDINGS)); then make_dir "$JIBRI_RECORDINGS" 2770 "jibri:$SERVICE_USER"
         elif [ ! -d "$(r "$JIBRI_RECORDINGS")" ]; then make_dir "$JIBRI_RECORDINGS" 0755 jibri:jibri; fi
@@ -1004,6 +1055,7 @@ EOF
 
     step "nginx: $BASE_PATH/ and the internal media location in $NGINX_SITE"
     mark=$CHANGES
+    put_file "$NGINX_HTTP_CONF" 0644 root:root "$(nginx_http_file)"
     out=$TX_WORK/nginx-site
     edit nginx "$(r "$NGINX_SITE")" "$DOMAIN" "$(nginx_block_file)" >"$out" || fail "cannot edit $NGINX_SITE (see above)"
     edit_file "$NGINX_SITE" "$out"
@@ -1202,6 +1254,10 @@ do_uninstall() {
         fi
         case $path in
             "$BACKUP_DIR"|"$BACKUP_DIR"/*) continue ;;   # below, once the manifest is no longer needed
+            "$GRANT_CACHE_DIR")                           # only nginx's cache: never worth keeping
+                would "delete $path/ (nginx's grant cache)"; CHANGES=$((CHANGES + 1))
+                ((DRY_RUN)) || rm -rf "$disk"
+                continue ;;
             "$DATA_DIR"|"$DATA_DIR"/*|"$LOG_DIR"|"$LOG_DIR"/*)
                 if ((PURGE)); then
                     would "delete $path/ and everything in it"; CHANGES=$((CHANGES + 1))

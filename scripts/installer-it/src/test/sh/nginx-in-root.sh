@@ -3,7 +3,8 @@
 # (a directory laid out like a Jitsi host), so `install.sh --nginx nginx-in-root.sh` checks the very
 # files it edited with a real `nginx -t`, and the tests can serve them.
 #
-# The sites are copied into $ZX_WORK/sites, rewritten only as far as running here needs:
+# The sites (and conf.d/*.conf, included at http level as Debian's nginx.conf does) are copied into
+# $ZX_WORK/sites and $ZX_WORK/conf.d, rewritten only as far as running here needs:
 #   - absolute paths (/etc, /usr, /var, /srv) point into $ZX_ROOT;
 #   - "listen 443" / "listen 80" become 127.0.0.1:$ZX_HTTPS_PORT / :$ZX_HTTP_PORT, IPv6 listens go;
 #   - the sidecar's 127.0.0.1:8095 becomes 127.0.0.1:$ZX_SIDECAR_PORT when that is set.
@@ -14,9 +15,22 @@
 set -euo pipefail
 : "${ZX_ROOT:?set ZX_ROOT to the fixture root}" "${ZX_WORK:?set ZX_WORK to a scratch folder}"
 work=$ZX_WORK/nginx
-mkdir -p "$work/sites" "$work/tmp" "$work/logs"
-rm -f "$work"/sites/*.conf
+mkdir -p "$work/sites" "$work/conf.d" "$work/tmp" "$work/logs"
+rm -f "$work"/sites/*.conf "$work"/conf.d/*.conf
 
+rewrite() {   # rewrite SRC DEST: the fixture's paths and ports, as described above
+    ROOT=$ZX_ROOT HTTP=${ZX_HTTP_PORT:-18080} HTTPS=${ZX_HTTPS_PORT:-18443} SIDECAR=${ZX_SIDECAR_PORT:-} perl -pe '
+        s{^\s*listen\s+\[::\][^;]*;[ \t]*\n}{};
+        s{^(\s*listen\s+)443\b}{${1}127.0.0.1:$ENV{HTTPS}};
+        s{^(\s*listen\s+)80\b}{${1}127.0.0.1:$ENV{HTTP}};
+        s{(?<=[\s"\x27])/(etc|usr|var|srv)/}{$ENV{ROOT}/$1/}g;
+        s{127\.0\.0\.1:8095\b}{127.0.0.1:$ENV{SIDECAR}}g if length $ENV{SIDECAR};
+    ' "$1" >"$2"
+}
+
+for conf in "$ZX_ROOT"/etc/nginx/conf.d/*.conf; do
+    if [ -f "$conf" ]; then rewrite "$conf" "$work/conf.d/$(basename "$conf")"; fi
+done
 for link in "$ZX_ROOT"/etc/nginx/sites-enabled/*; do
     [ -e "$link" ] || [ -L "$link" ] || continue
     src=$link n=0
@@ -25,13 +39,7 @@ for link in "$ZX_ROOT"/etc/nginx/sites-enabled/*; do
         case $target in /*) src=$ZX_ROOT$target ;; *) src=$(dirname "$src")/$target ;; esac
     done
     [ -f "$src" ] || { echo "nginx-in-root.sh: $link points to a missing file" >&2; exit 1; }
-    ROOT=$ZX_ROOT HTTP=${ZX_HTTP_PORT:-18080} HTTPS=${ZX_HTTPS_PORT:-18443} SIDECAR=${ZX_SIDECAR_PORT:-} perl -pe '
-        s{^\s*listen\s+\[::\][^;]*;[ \t]*\n}{};
-        s{^(\s*listen\s+)443\b}{${1}127.0.0.1:$ENV{HTTPS}};
-        s{^(\s*listen\s+)80\b}{${1}127.0.0.1:$ENV{HTTP}};
-        s{(?<=[\s"\x27])/(etc|usr|var|srv)/}{$ENV{ROOT}/$1/}g;
-        s{127\.0\.0\.1:8095\b}{127.0.0.1:$ENV{SIDECAR}}g if length $ENV{SIDECAR};
-    ' "$src" >"$work/sites/$(basename "$link" .conf).conf"
+    rewrite "$src" "$work/sites/$(basename "$link" .conf).conf"
 done
 
 {
@@ -46,6 +54,7 @@ done
     echo "    default_type application/octet-stream;"
     echo "    access_log $work/logs/access.log;"
     for t in client_body proxy fastcgi uwsgi scgi; do echo "    ${t}_temp_path $work/tmp/$t;"; done
+    echo "    include $work/conf.d/*.conf;"
     echo "    include $work/sites/*.conf;"
     echo "}"
 } >"$work/nginx.conf"

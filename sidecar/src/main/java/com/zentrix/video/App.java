@@ -166,8 +166,7 @@ public final class App implements AutoCloseable {
         SessionApi sessionApi = new SessionApi(new SessionQueries(db.jdbi()), audit, config.timeZone(), access);
         Notes notes = new Notes(db.jdbi(), audit, clock, bodies, access);
         Flags flags = new Flags(db.jdbi(), audit, clock, bodies, access);
-        MediaApi media = new MediaApi(db.jdbi(), config.archiveDir(), audit, config.media().xAccelRedirect(),
-                config.media().xAccelPrefix(), access);
+        MediaApi media = new MediaApi(db.jdbi(), config.archiveDir(), audit, config.media(), access);
         AnalyticsApi analytics = new AnalyticsApi(new AnalyticsQueries(db.jdbi()), clock, config.timeZone());
         ZentrixConfig.Live liveCfg = config.live();
         LiveBoard board = new LiveBoard(coordinator::rooms, db.jdbi(), clock, liveCfg.alertAfter(),

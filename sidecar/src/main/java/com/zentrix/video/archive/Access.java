@@ -81,7 +81,12 @@ public record Access(String predicate, Map<String, Object> binds) {
      * the X-Access-Reason header or {@code ?reason=}; else 403 reason_required. Null for others.
      */
     public static String reasonToOpen(Map<String, Object> card, Context ctx) {
-        if (!Boolean.TRUE.equals(card.get("sensitive"))) return null;
+        return reasonToOpen(Boolean.TRUE.equals(card.get("sensitive")), ctx);
+    }
+
+    /** {@link #reasonToOpen(Map, Context)} for a session known to be sensitive or not. */
+    public static String reasonToOpen(boolean sensitive, Context ctx) {
+        if (!sensitive) return null;
         String r = ctx.header(REASON_HEADER);
         if (r == null || r.isBlank()) r = ctx.queryParam("reason");
         if (r == null || r.isBlank()) {

@@ -49,7 +49,7 @@ public record ZentrixConfig(
 
     public record Auth(boolean cookieSecure, Duration sessionTtl, int failedLoginsPerMinute, JitsiLogin jitsi, JwtLogin jwt) {}
 
-    public record Media(boolean xAccelRedirect, String xAccelPrefix) {}
+    public record Media(boolean xAccelRedirect, String xAccelPrefix, Duration grantCache) {}
 
     public record Prosody(String secret, int maxEventBytes, Duration reorderWindow, String snapshotUrl,
             Duration reconcileInterval, int maxSnapshotBytes) {}
@@ -148,7 +148,8 @@ public record ZentrixConfig(
                             new JwtLogin(c.getBoolean("auth.jwt.enabled"), c.getString("auth.jwt.app-id"),
                                     c.getString("auth.jwt.app-secret"), List.copyOf(c.getStringList("auth.jwt.audiences")),
                                     c.getBoolean("auth.jwt.auto-create-operators"))),
-                    new Media(c.getBoolean("media.x-accel-redirect"), c.getString("media.x-accel-prefix")),
+                    new Media(c.getBoolean("media.x-accel-redirect"), c.getString("media.x-accel-prefix"),
+                            c.getDuration("media.grant-cache")),
                     new Prosody(c.getString("prosody.secret"), c.getInt("prosody.max-event-bytes"),
                             c.getDuration("prosody.reorder-window"), c.getString("prosody.snapshot-url"),
                             c.getDuration("prosody.reconcile-interval"), c.getInt("prosody.max-snapshot-bytes")),

@@ -40,10 +40,7 @@ public final class WebServer {
             ctx.header("Cache-Control", "no-store");
         });
         // How long the server spent, for browsers' dev tools and for the benchmarks.
-        app.after(ctx -> {
-            Long t0 = ctx.attribute("t0");
-            if (t0 != null) ctx.header("Server-Timing", String.format(java.util.Locale.ROOT, "app;dur=%.2f", (System.nanoTime() - t0) / 1e6));
-        });
+        app.after(WebServer::serverTiming);
         app.exception(ApiException.class, (e, ctx) -> {
             if (e.status() >= 500) log.error("{} {} -> {} {}", ctx.method(), ctx.path(), e.status(), e.getMessage());
             else log.info("{} {} refused -> {} {}: {}", ctx.method(), ctx.path(), e.status(), e.code(), e.getMessage());
@@ -55,6 +52,17 @@ public final class WebServer {
         });
         routes.accept(app);
         return app;
+    }
+
+    /**
+     * Sets {@code Server-Timing: app;dur=<ms>} (time since the request reached us). The after-handler does it for
+     * every answer; a handler that streams its body calls it before the first byte, when headers still go out.
+     */
+    public static void serverTiming(Context ctx) {
+        Long t0 = ctx.attribute("t0");
+        if (t0 != null && !ctx.res().isCommitted()) {
+            ctx.header("Server-Timing", String.format(java.util.Locale.ROOT, "app;dur=%.2f", (System.nanoTime() - t0) / 1e6));
+        }
     }
 
     /** A before-handler requiring {@code Authorization: Bearer <token>}. */

@@ -3,6 +3,7 @@ package com.zentrix.video.bench;
 import com.zentrix.video.auth.Role;
 import com.zentrix.video.testing.Archive;
 import com.zentrix.video.testing.Sidecar;
+import com.zentrix.video.testing.SidecarProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
@@ -51,38 +52,45 @@ public final class MediaBench {
         Sidecar.Builder builder = Sidecar.builder(dir).jibris("http://127.0.0.1:9/jibri/api/v1.0")
                 .set("zentrix.auth.cookie-secure", false).set("zentrix.media.x-accel-redirect", false);
         Process nginx = null;
-        AutoCloseable closeLater = null;
-        try (Sidecar sidecar = builder.start()) {
-            Archive archive = new Archive(sidecar);
-            archive.user("boss", Role.SUPERVISOR, null, "bench-password");
-            long id = archive.recordedSession("bench", "op01@meet.zentrix.local", "Bench Client", 2.0);
-            // a big recording: random bytes (incompressible) in the archive, the session's files row pointed at it
+        List<AutoCloseable> closeLater = new ArrayList<>();
+        try {
+            // the data: a real recorded session through the in-process sidecar (real MP4, real finalize), then
+            // a big recording (random bytes, incompressible) in the archive with the session's files row pointed at it
             Path rel = Path.of("bench", "media-bench-" + mb + "m.mp4");
-            Path file = sidecar.archiveDir().resolve(rel);
+            long id;
+            Path archiveDir;
+            try (Sidecar setup = builder.start()) {
+                Archive archive = new Archive(setup);
+                archive.user("boss", Role.SUPERVISOR, null, "bench-password");
+                id = archive.recordedSession("bench", "op01@meet.zentrix.local", "Bench Client", 2.0);
+                archiveDir = setup.archiveDir();
+            }
+            Path file = archiveDir.resolve(rel);
             Files.createDirectories(file.getParent());
             writeRandom(file, (long) mb << 20);
             long size = Files.size(file);
-            sidecar.db().useHandle(h -> h.execute("UPDATE files SET path = ?, size_bytes = ? WHERE session_id = ? AND kind = 'media'",
-                    rel.toString(), size, id));
+            long sid = id;
+            org.jdbi.v3.core.Jdbi.create("jdbc:sqlite:" + dir.resolve("zentrix.db")).useHandle(h -> h.execute(
+                    "UPDATE files SET path = ?, size_bytes = ? WHERE session_id = ? AND kind = 'media'", rel.toString(), size, sid));
 
-            // the production path: nginx proxies the API to a sidecar with x-accel on (a second one on the same
-            // folder and database), which only authorises; nginx sends the file from its internal location
-            Sidecar xsidecar = builder.set("zentrix.media.x-accel-redirect", true).set("zentrix.media.x-accel-prefix", "/zentrix-media/").start();
-            closeLater = xsidecar;
+            // Each sidecar is the real jar in its own JVM, as in production (not in this client's JVM): one sending
+            // the bytes itself, and — the production path — one that only authorises for an nginx that proxies the
+            // API to it and then sends the file from its internal location (X-Accel-Redirect).
+            SidecarProcess sidecar = jar(builder, dir, "direct", false, closeLater);
+            SidecarProcess xsidecar = jar(builder.set("zentrix.media.x-accel-prefix", "/zentrix-media/"), dir, "xaccel", true, closeLater);
             int port = Sidecar.freePort();
             Path prefix = Files.createDirectories(dir.resolve("nginx"));
             Path conf = prefix.resolve("nginx.conf");
-            Files.writeString(conf, nginxConf(prefix, port, sidecar.archiveDir(), xsidecar.port(), pathOf(xsidecar.baseUrl())));
+            Files.writeString(conf, nginxConf(prefix, port, archiveDir, xsidecar.port(), ""));
             nginx = new ProcessBuilder(nginxBin, "-p", prefix + "/", "-c", conf.toString(), "-e", prefix.resolve("error.log").toString())
                     .redirectErrorStream(true).redirectOutput(prefix.resolve("stdout.log").toFile()).start();
             waitForPort(port, nginx);
 
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            Target side = new Target("sidecar", http, sidecar.baseUrl() + "/api/v1/sessions/" + id + "/media",
+            Target side = new Target("sidecar", http, sidecar.url() + "/api/v1/sessions/" + id + "/media",
                     "Bearer " + Sidecar.ADMIN_TOKEN);
             Target ngx = new Target("nginx", http, "http://127.0.0.1:" + port + "/media/" + rel.toString().replace('\\', '/'), null);
-            Target xa = new Target("nginx + sidecar (X-Accel)", http, "http://127.0.0.1:" + port + pathOf(xsidecar.baseUrl())
-                    + "/api/v1/sessions/" + id + "/media", "Bearer " + Sidecar.ADMIN_TOKEN);
+            Target xa = new Target("nginx + sidecar (X-Accel)", http, "http://127.0.0.1:" + port + "/api/v1/sessions/" + id + "/media", "Bearer " + Sidecar.ADMIN_TOKEN);
             List<Target> both = List.of(side, ngx, xa);
 
             System.out.printf(Locale.ROOT, "file: %,d bytes (%d MiB), random bytes, in the page cache; %d cores; %s; %s%n", size, mb,
@@ -150,13 +158,19 @@ public final class MediaBench {
                 nginx.destroy();
                 if (!nginx.waitFor(10, TimeUnit.SECONDS)) nginx.destroyForcibly();
             }
-            if (closeLater != null) closeLater.close();
+            for (AutoCloseable c : closeLater) c.close();
             if (!Boolean.getBoolean("keep")) deleteTree(dir);
         }
     }
 
-    private static String pathOf(String url) {
-        return URI.create(url).getPath().replaceAll("/$", "");
+    /** The real sidecar jar (SidecarProcess) on the bench's database and archive, on a port of its own. */
+    private static SidecarProcess jar(Sidecar.Builder builder, Path dir, String name, boolean xAccel, List<AutoCloseable> closeLater)
+            throws Exception {
+        int port = Sidecar.freePort();
+        Path conf = builder.port(port).set("zentrix.media.x-accel-redirect", xAccel).writeConfig(dir.resolve(name + ".conf"));
+        SidecarProcess p = new SidecarProcess(conf, dir.resolve(name + ".log"), port, dir.resolve("zentrix.db"));
+        closeLater.add(p);
+        return p.start();
     }
 
     private static String nginxConf(Path prefix, int port, Path archiveDir, int sidecarPort, String sidecarPath) {

@@ -16,7 +16,8 @@ import org.jdbi.v3.core.Jdbi;
  * same files. Output goes to a log file in the test folder.
  */
 public final class SidecarProcess implements AutoCloseable {
-    public static final Path JAR = Path.of("target/zentrix-video.jar").toAbsolutePath();
+    /** The shaded jar: {@code target/} of the sidecar module (tests), or {@code -Dzentrix.jar=} (benchmarks run from the top). */
+    public static final Path JAR = Path.of(System.getProperty("zentrix.jar", "target/zentrix-video.jar")).toAbsolutePath();
 
     private final Path config;
     private final Path log;
@@ -59,6 +60,10 @@ public final class SidecarProcess implements AutoCloseable {
 
     public String url() {
         return "http://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
     }
 
     public Jdbi db() {

@@ -60,6 +60,9 @@ class InstalledStackIT {
     static int sidecarPort;
     static int c2sPort;
     static String token;
+    static Path sidecarConfig;
+    /** How long nginx may keep the sidecar's "yes" to a recording (zentrix.media.grant-cache): short, to see it end. */
+    static final int GRANT_CACHE_SECONDS = 3;
 
     @BeforeAll
     static void installAndStartEverything() throws Exception {
@@ -82,13 +85,14 @@ class InstalledStackIT {
                 .configFile(prosodyConfig).start();
 
         // the installed jar on the generated zentrix.conf; only port and folders point elsewhere
-        Path sidecarConfig = work.resolve("sidecar.conf");
+        sidecarConfig = work.resolve("sidecar.conf");
         Files.writeString(sidecarConfig, String.join("\n",
                 "include file(\"" + host.path("/etc/zentrix-video/zentrix.conf") + "\")",
                 "zentrix.http.port = " + sidecarPort,
                 "zentrix.database.path = \"" + host.path("/var/lib/zentrix-video/zentrix.db") + "\"",
                 "zentrix.archive.dir = \"" + host.path(ARCHIVE) + "\"",
-                "zentrix.jibri.recordings-dir = \"" + host.path("/srv/recordings") + "\"", ""));
+                "zentrix.jibri.recordings-dir = \"" + host.path("/srv/recordings") + "\"",
+                "zentrix.media.grant-cache = " + GRANT_CACHE_SECONDS + " s", ""));
         sidecar = Daemon.start("sidecar", new ProcessBuilder("java", "-jar",
                         host.path("/usr/share/zentrix-video/zentrix-video.jar").toString(),
                         "serve", "--config", sidecarConfig.toString()).directory(work.toFile()),
@@ -186,6 +190,14 @@ class InstalledStackIT {
         assertEquals(List.of(MEDIA_PREFIX + rec.path()), direct.headers().allValues("X-Accel-Redirect"));
         assertEquals(0, direct.body().length, "no body from the sidecar");
         assertEquals("video/mp4", direct.headers().firstValue("Content-Type").orElse(""));
+        // and asked by nginx's auth_request (the grant header), it names the file and how long nginx may keep the "yes"
+        HttpResponse<byte[]> grant = sidecar(media, bearer, "X-Zentrix-Media-Grant: 1", "Range: bytes=100-1099");
+        assertEquals(200, grant.statusCode());
+        assertEquals(Optional.of(rec.path()), grant.headers().firstValue("X-Zentrix-Media-File"));
+        assertEquals(Optional.of(Integer.toString(GRANT_CACHE_SECONDS)), grant.headers().firstValue("X-Accel-Expires"),
+                "zentrix.media.grant-cache");
+        assertTrue(grant.headers().firstValue("X-Accel-Redirect").isEmpty());
+        assertEquals(0, grant.body().length);
 
         // as a browser asks: compression must not get in the way of ranges (Jitsi's site gzips much)
         Response range = https.get(media, bearer, "Range: bytes=100-1099", "Accept-Encoding: gzip, deflate, br");
@@ -222,6 +234,62 @@ class InstalledStackIT {
         Response inside = https.get(MEDIA_PREFIX + rec.path(), "Range: bytes=100-1099");
         assertEquals(404, inside.status(), "the media location is internal");
         assertTrue(inside.bytes().length < 1000, "nginx's 404 page, not the recording");
+    }
+
+    @Test
+    void seekingReusesTheSidecarsAnswerButSensitiveRecordingsAreDecidedEachTime() throws Exception {
+        Recording rec = archivedRecording("zv-grant-cache", "reception3", "reception3_2026-11-24-10-00-00.mp4");
+        String media = "/recordings/api/v1/sessions/" + rec.session() + "/media";
+        String[] login = login("grant-supervisor", "supervisor");
+        // a browser's player: the start, then seeks; the sidecar decides (and audits "play") once, nginx sends every range
+        for (int i = 0; i < 4; i++) {
+            Response r = https.get(media, login[0], "Range: bytes=" + (i * 100) + "-");
+            assertEquals(206, r.status(), r.body());
+            assertArrayEquals(Arrays.copyOfRange(rec.bytes(), i * 100, rec.bytes().length), r.bytes());
+        }
+        assertEquals(1, plays(rec.session()), "one decision, kept by nginx for zentrix.media.grant-cache");
+        assertEquals(401, https.get(media, "Range: bytes=100-").status(), "kept for that login only");
+
+        Response flagged = https.request("PUT", "/recordings/api/v1/sessions/" + rec.session() + "/flags",
+                "{\"sensitive\":true}", login[0], login[1], "Content-Type: application/json");
+        assertEquals(200, flagged.status(), flagged.body());
+        for (int i = 0; i < 3; i++) {
+            Response r = https.get(media + "?reason=complaint%20review", login[0], "Range: bytes=0-");
+            assertEquals(206, r.status(), r.body());
+        }
+        assertEquals(4, plays(rec.session()), "a sensitive recording: decided and audited every time");
+        String[] other = login("grant-supervisor-2", "supervisor");
+        Response noReason = https.get(media, other[0], "Range: bytes=0-");
+        assertEquals(403, noReason.status(), "the reason is asked through nginx as well");
+        assertTrue(noReason.body().contains("reason_required"), noReason.body());
+        // the first login's "yes" from before the flag lasts at most zentrix.media.grant-cache (docs/install.md)
+        Awaitility.await("the kept answer expires").atMost(Duration.ofSeconds(GRANT_CACHE_SECONDS + 3))
+                .pollInterval(Duration.ofMillis(250)).until(() -> https.get(media, login[0], "Range: bytes=0-").status() == 403);
+    }
+
+    /** A personal account made with the installed CLI, logged in through nginx: {Cookie header, CSRF header}. */
+    private static String[] login(String username, String role) throws Exception {
+        Process add = new ProcessBuilder("java", "-jar", host.path("/usr/share/zentrix-video/zentrix-video.jar").toString(),
+                "user", "add", username, "--role", role, "--password-stdin", "--config", sidecarConfig.toString())
+                .redirectErrorStream(true).start();
+        add.getOutputStream().write("grant-cache-password\n".getBytes(StandardCharsets.UTF_8));
+        add.getOutputStream().close();
+        String out = new String(add.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(add.waitFor(60, TimeUnit.SECONDS) && add.exitValue() == 0, out);
+        Response in = https.post("/recordings/api/v1/auth/login", "{\"username\":\"" + username + "\",\"password\":\"grant-cache-password\"}",
+                "Content-Type: application/json");
+        assertEquals(200, in.status(), in.body());
+        String cookie = in.header("Set-Cookie").orElseThrow().split(";", 2)[0];
+        String csrf = new ObjectMapper().readTree(in.body()).path("csrf").asText();
+        return new String[] {"Cookie: " + cookie, "X-CSRF-Token: " + csrf};
+    }
+
+    /** How many times the audit log says this session's recording was played. */
+    private static int plays(long session) throws IOException {
+        JsonNode items = new ObjectMapper().readTree(https.get("/recordings/api/v1/audit?action=play&session=" + session,
+                        "Authorization: Bearer " + token).body())
+                .path("items");
+        return items.size();
     }
 
     @Test
