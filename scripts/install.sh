@@ -62,6 +62,8 @@ nginx locations for the archive UI at https://<domain>/recordings/.
   --prosodyctl PATH    prosodyctl to validate with (default: prosodyctl)
   --nginx PATH         nginx to validate with (default: nginx)
   --java PATH          java to check and to run the sidecar with (default: java)
+  --print-nginx        print the nginx configuration it would add (http level, then the site's
+                       locations) for --port, and change nothing: for hand-made nginx setups
   -h, --help           this help
 
 Exit codes: 0 done (or nothing to do); 1 failed, every change of this run undone;
@@ -89,6 +91,7 @@ while (($#)); do
         --prosodyctl) (($# > 1)) || die_usage "--prosodyctl needs a value"; PROSODYCTL=$2; shift ;;
         --nginx) (($# > 1)) || die_usage "--nginx needs a value"; NGINX=$2; shift ;;
         --java) (($# > 1)) || die_usage "--java needs a value"; JAVA=$2; shift ;;
+        --print-nginx) ACTION=print-nginx ;;
         -h|--help) usage; exit 0 ;;
         *) die_usage "unknown option '$1'" ;;
     esac
@@ -859,8 +862,9 @@ location ^~ $BASE_PATH/api/v1/jibri {
     return 403;
 }
 location ^~ $BASE_PATH/ {
-    proxy_pass http://127.0.0.1:$PORT;
+    proxy_pass http://zentrix_video_sidecar;
     proxy_http_version 1.1;
+    proxy_set_header Connection "";
     proxy_set_header Host \$http_host;
     proxy_set_header X-Forwarded-For \$remote_addr;
     proxy_set_header X-Forwarded-Proto \$scheme;
@@ -887,10 +891,12 @@ location ^~ $BASE_PATH/ {
 }
 location = /zentrix-media-grant {
     internal;
-    proxy_pass http://127.0.0.1:$PORT\$request_uri;
+    proxy_pass http://zentrix_video_sidecar\$request_uri;
     proxy_pass_request_body off;
     proxy_set_header Content-Length "";
     proxy_set_header X-Zentrix-Media-Grant 1;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
     proxy_set_header Host \$http_host;
     proxy_set_header X-Forwarded-For \$remote_addr;
     proxy_set_header X-Forwarded-Proto \$scheme;
@@ -900,8 +906,9 @@ location = /zentrix-media-grant {
     proxy_ignore_headers Cache-Control Expires;
 }
 location @zentrix-media {
-    proxy_pass http://127.0.0.1:$PORT;
+    proxy_pass http://zentrix_video_sidecar;
     proxy_http_version 1.1;
+    proxy_set_header Connection "";
     proxy_set_header Host \$http_host;
     proxy_set_header X-Forwarded-For \$remote_addr;
     proxy_set_header X-Forwarded-Proto \$scheme;
@@ -922,8 +929,14 @@ nginx_http_file() {      # the one thing nginx only takes at http level: the gra
     local out=$TX_WORK/nginx-http
     cat >"$out" <<EOF
 # Zentrix Video (written by scripts/install.sh, removed by --uninstall): where nginx keeps the sidecar's
-# "this login may play this recording" answers for seeking (see the media location in $NGINX_SITE).
+# "this login may play this recording" answers for seeking (see the media location in $NGINX_SITE),
+# and the sidecar as an upstream.
 proxy_cache_path $GRANT_CACHE_DIR levels=1:2 keys_zone=zentrix_media_grants:1m max_size=16m inactive=10m use_temp_path=off;
+# The sidecar, with connections kept open: a request to it does not pay a TCP handshake.
+upstream zentrix_video_sidecar {
+    server 127.0.0.1:$PORT;
+    keepalive 16;
+}
 EOF
     printf '%s' "$out"
 }
@@ -1355,4 +1368,8 @@ flock -n 9 || fail "another install.sh is running"
 case $ACTION in
     install) do_install ;;
     uninstall) do_uninstall ;;
+    print-nginx)
+        TX_WORK=$(mktemp -d); trap 'rm -rf "$TX_WORK"' EXIT; NGINX_SITE="the site of your Jitsi domain"
+        printf '# ---- http level (%s) ----\n' "$NGINX_HTTP_CONF"; cat "$(nginx_http_file)"
+        printf '# ---- in the server block of the Jitsi site ----\n'; cat "$(nginx_block_file)" ;;
 esac

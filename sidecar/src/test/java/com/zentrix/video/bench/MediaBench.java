@@ -25,13 +25,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Recording delivery, sidecar vs nginx, in one run on loopback: the real sidecar (in this JVM) serves a
- * session's recording through {@code GET /api/v1/sessions/{id}/media} (bearer admin token, MediaApi's own
- * Range code, x-accel off), and an nginx of our own (temp prefix, free port, non-daemon) serves the very
- * same archive file from a static {@code alias} location. One client (java.net.http, HTTP/1.1, keep-alive)
- * for both; curl as a cross-check for full downloads. A third target is the production path: the same nginx
- * proxying the API to a second sidecar with x-accel on, then sending the file itself. Phases rotate the order.
- * Run by scripts/bench-media.sh; results in docs/BENCHMARKS.md.
+ * Recording delivery, sidecar vs nginx, in one run on loopback. The sidecars are the real jar, each in its own
+ * JVM: one serves {@code GET /api/v1/sessions/{id}/media} itself (bearer admin token, MediaApi's own Range code);
+ * nginx (temp prefix, free port, non-daemon) serves the very same archive file from a static {@code alias}
+ * location; and the production path — nginx with the text install.sh adds ({@code --print-nginx}) in front of
+ * a sidecar with x-accel on — once as installed (the sidecar's grant kept 10 s) and once with every request
+ * decided by the sidecar (grant-cache 0 s). One client (java.net.http, HTTP/1.1, keep-alive) for all; curl as
+ * a cross-check for full downloads. Phases rotate the order. Run by scripts/bench-media.sh; results in
+ * docs/BENCHMARKS.md.
  */
 public final class MediaBench {
 
@@ -74,24 +75,35 @@ public final class MediaBench {
                     "UPDATE files SET path = ?, size_bytes = ? WHERE session_id = ? AND kind = 'media'", rel.toString(), size, sid));
 
             // Each sidecar is the real jar in its own JVM, as in production (not in this client's JVM): one sending
-            // the bytes itself, and — the production path — one that only authorises for an nginx that proxies the
-            // API to it and then sends the file from its internal location (X-Accel-Redirect).
+            // the bytes itself; and behind nginx, configured by install.sh's own nginx text (--print-nginx), the
+            // production path — nginx asks the sidecar (auth_request), keeps its "yes" for grant-cache, and sends the
+            // file — once as installed (grant-cache 10 s) and once with every request decided (grant-cache 0 s).
             SidecarProcess sidecar = jar(builder, dir, "direct", false, closeLater);
-            SidecarProcess xsidecar = jar(builder.set("zentrix.media.x-accel-prefix", "/zentrix-media/"), dir, "xaccel", true, closeLater);
+            Sidecar.Builder behindNginx = builder.set("zentrix.http.base-path", "/recordings")
+                    .set("zentrix.media.x-accel-prefix", "/zentrix-media/");
+            SidecarProcess warm = jar(behindNginx.set("zentrix.media.grant-cache", "10 s"), dir, "production", true, closeLater);
+            SidecarProcess cold = jar(behindNginx.set("zentrix.media.grant-cache", "0 s"), dir, "production-cold", true, closeLater);
             int port = Sidecar.freePort();
+            int warmPort = Sidecar.freePort();
+            int coldPort = Sidecar.freePort();
             Path prefix = Files.createDirectories(dir.resolve("nginx"));
             Path conf = prefix.resolve("nginx.conf");
-            Files.writeString(conf, nginxConf(prefix, port, archiveDir, xsidecar.port(), ""));
+            String[] installed = installedNginx(warm.port(), archiveDir, prefix.resolve("grants"), "zentrix_media_grants");
+            String[] installedCold = installedNginx(cold.port(), archiveDir, prefix.resolve("grants-cold"), "zentrix_media_grants_cold");
+            Files.writeString(conf, nginxConf(prefix, port, archiveDir, installed[0] + installedCold[0],
+                    "server { listen 127.0.0.1:" + warmPort + ";\n" + installed[1] + "}\n"
+                            + "server { listen 127.0.0.1:" + coldPort + ";\n" + installedCold[1] + "}\n"));
             nginx = new ProcessBuilder(nginxBin, "-p", prefix + "/", "-c", conf.toString(), "-e", prefix.resolve("error.log").toString())
                     .redirectErrorStream(true).redirectOutput(prefix.resolve("stdout.log").toFile()).start();
-            waitForPort(port, nginx);
+            for (int p : new int[] {port, warmPort, coldPort}) waitForPort(p, nginx);
 
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            Target side = new Target("sidecar", http, sidecar.url() + "/api/v1/sessions/" + id + "/media",
-                    "Bearer " + Sidecar.ADMIN_TOKEN);
-            Target ngx = new Target("nginx", http, "http://127.0.0.1:" + port + "/media/" + rel.toString().replace('\\', '/'), null);
-            Target xa = new Target("nginx + sidecar (X-Accel)", http, "http://127.0.0.1:" + port + "/api/v1/sessions/" + id + "/media", "Bearer " + Sidecar.ADMIN_TOKEN);
-            List<Target> both = List.of(side, ngx, xa);
+            String bearer = "Bearer " + Sidecar.ADMIN_TOKEN;
+            String api = "/api/v1/sessions/" + id + "/media";
+            List<Target> both = List.of(new Target("sidecar", http, sidecar.url() + api, bearer),
+                    new Target("nginx", http, "http://127.0.0.1:" + port + "/media/" + rel.toString().replace('\\', '/'), null),
+                    new Target("production: nginx + sidecar, grant kept 10 s", http, "http://127.0.0.1:" + warmPort + "/recordings" + api, bearer),
+                    new Target("nginx + sidecar, every request decided", http, "http://127.0.0.1:" + coldPort + "/recordings" + api, bearer));
 
             System.out.printf(Locale.ROOT, "file: %,d bytes (%d MiB), random bytes, in the page cache; %d cores; %s; %s%n", size, mb,
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
@@ -150,8 +162,10 @@ public final class MediaBench {
             double[][][] suffix = latencies(both, Math.max(100, seeks / 2), i -> "bytes=-" + (65536 + (i % 4) * 16384), -1);
             addLatencyRows(rows, "suffix range bytes=-64..112 KiB (" + Math.max(100, seeks / 2) + "×)", suffix);
             System.out.println();
-            System.out.println("| measure | sidecar | nginx | sidecar / nginx | nginx + sidecar (X-Accel) | X-Accel / nginx |");
-            System.out.println("|---|---|---|---|---|---|");
+            StringBuilder head = new StringBuilder("| measure | nginx |");
+            for (Target t : both) if (!t.name().equals("nginx")) head.append(' ').append(t.name()).append(" | ÷ nginx |");
+            System.out.println(head);
+            System.out.println("|---|---|" + "---|---|".repeat(both.size() - 1));
             rows.forEach(System.out::println);
         } finally {
             if (nginx != null) {
@@ -168,12 +182,28 @@ public final class MediaBench {
             throws Exception {
         int port = Sidecar.freePort();
         Path conf = builder.port(port).set("zentrix.media.x-accel-redirect", xAccel).writeConfig(dir.resolve(name + ".conf"));
-        SidecarProcess p = new SidecarProcess(conf, dir.resolve(name + ".log"), port, dir.resolve("zentrix.db"));
+        SidecarProcess p = new SidecarProcess(conf, dir.resolve(name + ".log"), port, dir.resolve("zentrix.db"))
+                .basePath(xAccel ? "/recordings" : "");
         closeLater.add(p);
         return p.start();
     }
 
-    private static String nginxConf(Path prefix, int port, Path archiveDir, int sidecarPort, String sidecarPath) {
+    /**
+     * What install.sh adds to nginx ({@code --print-nginx}): {http-level text, the site's locations}, with the
+     * installed archive and grant-cache folders replaced by the bench's and the cache zone renamed.
+     */
+    private static String[] installedNginx(int sidecarPort, Path archiveDir, Path cacheDir, String zone) throws Exception {
+        Process p = new ProcessBuilder("scripts/install.sh", "--print-nginx", "--port", Integer.toString(sidecarPort)).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw new IllegalStateException("install.sh --print-nginx failed: " + out);
+        out = out.replace("/var/lib/zentrix-video/archive", archiveDir.toAbsolutePath().toString())
+                .replace("/var/lib/zentrix-video/nginx-grants", cacheDir.toAbsolutePath().toString()).replace("zentrix_media_grants", zone)
+                .replace("zentrix_video_sidecar", zone + "_sidecar");
+        int site = out.indexOf("# ---- in the server block");
+        return new String[] {out.substring(0, site), out.substring(site)};
+    }
+
+    private static String nginxConf(Path prefix, int port, Path archiveDir, String httpLevel, String servers) {
         String p = prefix.toAbsolutePath() + "/";
         return """
                 daemon off;
@@ -195,22 +225,16 @@ public final class MediaBench {
                     sendfile on;
                     tcp_nopush on;
                     keepalive_requests 100000;
-                    upstream sidecar { server 127.0.0.1:%5$d; keepalive 16; }
+                %5$s
                     server {
                         listen 127.0.0.1:%2$d;
                         location /media/ { alias %3$s/; }
-                        location %6$s/api/ {
-                            proxy_pass http://sidecar;
-                            proxy_http_version 1.1;
-                            proxy_set_header Connection "";
-                            proxy_set_header Host $host;
-                        }
-                        location /zentrix-media/ { internal; alias %3$s/; }
                     }
+                %6$s
                 }
                 """.formatted(p, port, archiveDir.toAbsolutePath(),
                 // as root, nginx's workers would drop to "nobody", who cannot read our 0700 temp folder
-                "root".equals(System.getProperty("user.name")) ? "user root;" : "", sidecarPort, sidecarPath);
+                "root".equals(System.getProperty("user.name")) ? "user root;" : "", httpLevel, servers);
     }
 
     /** Full download, body drained into a sink; MB/s (10^6 bytes). */
@@ -295,13 +319,16 @@ public final class MediaBench {
     }
 
     /**
-     * A table row: sidecar, nginx, ratio, X-Accel, ratio; each ratio against nginx, expressed so that ≥ 1
-     * means as good as nginx (throughput: x/nginx; latency: nginx/x).
+     * A table row: nginx, then every other target and its ratio against nginx, expressed so that ≥ 1 means as
+     * good as nginx (throughput: x/nginx; latency: nginx/x). Target 1 is nginx.
      */
     private static String row(String what, double[] v, boolean higherBetter) {
         double n = v[1];
-        return String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f× | %.2f | %.2f× |", what, v[0], n, higherBetter ? v[0] / n : n / v[0],
-                v[2], higherBetter ? v[2] / n : n / v[2]);
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "| %s | %.2f |", what, n));
+        for (int t = 0; t < v.length; t++) {
+            if (t != 1) out.append(String.format(Locale.ROOT, " %.2f | %.2f× |", v[t], higherBetter ? v[t] / n : n / v[t]));
+        }
+        return out.toString();
     }
 
     private static void verify(Target t, Path file, long size) throws Exception {

@@ -25,6 +25,7 @@ public final class SidecarProcess implements AutoCloseable {
     private final Jdbi jdbi;
     private Process process;
     private int starts;
+    private String basePath = "";
 
     public SidecarProcess(Path config, Path log, int port, Path database) {
         this.config = config;
@@ -58,8 +59,14 @@ public final class SidecarProcess implements AutoCloseable {
         process.waitFor();
     }
 
+    /** The base URL includes zentrix.http.base-path when the config sets one (e.g. "/recordings"). */
+    public SidecarProcess basePath(String path) {
+        this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        return this;
+    }
+
     public String url() {
-        return "http://127.0.0.1:" + port;
+        return "http://127.0.0.1:" + port + basePath;
     }
 
     public int port() {

@@ -93,7 +93,12 @@ class InstallerIT {
 
         String nginx = host.read(NGINX_SITE);
         String tlsServer = nginx.substring(nginx.indexOf("listen 443 ssl"));
-        assertTrue(tlsServer.contains("    location ^~ /recordings/ {\n        proxy_pass http://127.0.0.1:8095;\n"), tlsServer);
+        assertTrue(tlsServer.contains("    location ^~ /recordings/ {\n        proxy_pass http://zentrix_video_sidecar;\n"), tlsServer);
+        String http = host.read("/etc/nginx/conf.d/zentrix-video.conf");
+        assertTrue(http.contains("upstream zentrix_video_sidecar {\n    server 127.0.0.1:8095;\n"), http);
+        assertTrue(http.contains("proxy_cache_path /var/lib/zentrix-video/nginx-grants "), "nginx keeps media grants in our data folder");
+        assertTrue(tlsServer.contains("        alias " + sidecar.getString("zentrix.archive.dir") + "/$zentrix_media_file;\n"),
+                "granted recordings are sent from the sidecar's archive");
         assertTrue(tlsServer.contains("    location ^~ /zentrix-media/ {\n        internal;\n        alias "
                 + sidecar.getString("zentrix.archive.dir") + "/;\n"), "the media location serves the sidecar's archive");
         assertFalse(nginx.substring(0, nginx.indexOf("listen 443 ssl")).contains("zentrix"), "the port-80 redirect server is left alone");
