@@ -35,6 +35,10 @@ public final class AnalyticsBench {
     private AnalyticsBench() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 4 && args[0].equals("triggers")) {
+            compareTriggers(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]));
+            return;
+        }
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         // A third argument re-measures an archive an earlier run (this one or ArchiveBench) filled, in
@@ -158,6 +162,28 @@ public final class AnalyticsBench {
         insertWithTriggers(db, n);
         System.out.printf("%,d more sessions (insert + end update, a transaction each 1,000), triggers live, %s: %.1f s (%.0f µs a session)%n",
                 n, schema, (System.nanoTime() - t) / 1e9, (System.nanoTime() - t) / 1e3 / n);
+    }
+
+    /**
+     * {@code triggers A B ROUNDS}: the trigger cost of two archives (say one before a migration and a copy
+     * after it) measured in turns, 2,000 sessions each per round, so that a busy host weighs on both alike.
+     */
+    private static void compareTriggers(Path a, Path b, int rounds) throws Exception {
+        double[][] us = new double[2][rounds];
+        Path[] dbs = {a, b};
+        for (int r = 0; r < rounds; r++) {
+            for (int i = 0; i < 2; i++) {
+                Path db = dbs[(r + i) % 2]; // alternate which goes first
+                long t = System.nanoTime();
+                insertWithTriggers(db, 2_000);
+                us[(r + i) % 2][r] = (System.nanoTime() - t) / 1e3 / 2_000;
+            }
+        }
+        for (int i = 0; i < 2; i++) {
+            Arrays.sort(us[i]);
+            System.out.printf(Locale.ROOT, "%s (schema version %s): median %.0f µs a session (insert + end update), min %.0f, max %.0f over %d rounds%n",
+                    dbs[i], schemaVersion(dbs[i]), us[i][rounds / 2], us[i][0], us[i][rounds - 1], rounds);
+        }
     }
 
     private static String schemaVersion(Path db) throws Exception {
