@@ -8,6 +8,7 @@ import com.zentrix.video.auth.Role;
 import com.zentrix.video.testing.ApiClient;
 import com.zentrix.video.testing.Archive;
 import com.zentrix.video.testing.Sidecar;
+import com.zentrix.video.web.Csv;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Instant;
