@@ -64,21 +64,20 @@ public final class ZoneTable {
         String have = jdbi.withHandle(h -> h.createQuery("SELECT value FROM analytics_state WHERE key = 'zone'")
                 .mapTo(String.class).findOne().orElse(null));
         if (want.equals(have)) return;
+        // About a minute per million sessions (docs/BENCHMARKS.md): say so before the start goes quiet.
+        log.info("analytics: recomputing every aggregate for time zone {} (were for {})", want, have == null ? "none" : have);
         long t0 = System.nanoTime();
         int sessions = jdbi.inTransaction(h -> {
             h.execute("DELETE FROM analytics_zone");
             PreparedBatch b = h.prepareBatch("INSERT INTO analytics_zone (from_ms, offset_ms) VALUES (:f, :o)");
             for (Offset o : offsets) b.bind("f", o.fromMs()).bind("o", o.offsetMs()).add();
             b.execute();
-            // Every session through the same rule the triggers apply (V7: analytics_pending -> analytics_fanout), summed
-            // per group at once: set-based, instead of a million single-row upserts.
+            // Every session through the same path the triggers take (V7: analytics_pending -> analytics_apply),
+            // in one go: set-based, instead of a million single-row upserts.
             h.execute("DELETE FROM analytics_cube");
             h.execute("INSERT INTO analytics_pending SELECT 1, started_ms, ended_ms, status, conversation_ms, recorded_ms, "
                     + "room_name, operator_jid, operator_user_id FROM sessions");
-            h.execute("INSERT INTO analytics_cube SELECT s.grain, s.period, s.weekday, s.hour, s.room_name, s.op_key, "
-                    + "max(s.operator_jid), max(s.operator_user_id), " + Figures.SUMS + " FROM analytics_fanout s "
-                    + "GROUP BY s.grain, s.period, s.weekday, s.hour, s.room_name, s.op_key");
-            h.execute("DELETE FROM analytics_pending");
+            h.execute("INSERT INTO analytics_apply VALUES (1)");
             h.execute("INSERT INTO analytics_state (key, value) VALUES ('zone', ?) "
                     + "ON CONFLICT (key) DO UPDATE SET value = excluded.value", want);
             return h.createQuery("SELECT count(*) FROM sessions").mapTo(Integer.class).one();
