@@ -143,8 +143,13 @@ CREATE TRIGGER analytics_session_insert AFTER INSERT ON sessions BEGIN
     INSERT INTO analytics_apply VALUES (1);
 END;
 
+-- Only when a counted column really changed (an UPDATE may set a column to the value it had).
 CREATE TRIGGER analytics_session_update AFTER UPDATE OF started_ms, ended_ms, status, conversation_ms, recorded_ms,
-        room_name, operator_jid, operator_user_id ON sessions BEGIN
+        room_name, operator_jid, operator_user_id ON sessions
+    WHEN (OLD.started_ms, OLD.ended_ms, OLD.status, OLD.conversation_ms, OLD.recorded_ms, OLD.room_name, OLD.operator_jid,
+          OLD.operator_user_id) IS NOT (NEW.started_ms, NEW.ended_ms, NEW.status, NEW.conversation_ms, NEW.recorded_ms,
+          NEW.room_name, NEW.operator_jid, NEW.operator_user_id)
+BEGIN
     INSERT INTO analytics_pending VALUES (-1, OLD.started_ms, OLD.ended_ms, OLD.status, OLD.conversation_ms,
         OLD.recorded_ms, OLD.room_name, OLD.operator_jid, OLD.operator_user_id),
         (1, NEW.started_ms, NEW.ended_ms, NEW.status, NEW.conversation_ms,
