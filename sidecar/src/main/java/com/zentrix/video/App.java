@@ -170,7 +170,8 @@ public final class App implements AutoCloseable {
         AnalyticsApi analytics = new AnalyticsApi(new AnalyticsQueries(db.jdbi()), clock, config.timeZone());
         ZentrixConfig.Live liveCfg = config.live();
         LiveBoard board = new LiveBoard(coordinator::rooms, db.jdbi(), clock, liveCfg.alertAfter(),
-                new AlertWebhook(liveCfg.webhookUrl(), liveCfg.webhookAttempts(), liveCfg.webhookTimeout(), json, live));
+                new AlertWebhook(liveCfg.webhookUrl(), new Signatures(liveCfg.webhookSecret(), config.security().maxClockSkew()),
+                        liveCfg.webhookAttempts(), liveCfg.webhookTimeout(), json, live, clock));
         String prefix = config.http().pathPrefix();
         this.brewery = config.jibri().brewery().enabled() ? new BreweryWatcher(config.jibri().brewery(), clock) : null;
         if (brewery != null) brewery.start();

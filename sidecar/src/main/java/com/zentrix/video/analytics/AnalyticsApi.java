@@ -3,6 +3,7 @@ package com.zentrix.video.analytics;
 import com.zentrix.video.archive.Access;
 import com.zentrix.video.auth.AuthApi;
 import com.zentrix.video.web.ApiException;
+import com.zentrix.video.web.Csv;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -73,7 +74,7 @@ public final class AnalyticsApi {
     private static void csv(Context ctx, Table t, Range r) {
         ctx.header("Content-Disposition", "attachment; filename=\"zentrix-" + t.name() + "-" + r.from() + "_" + r.to() + ".csv\"");
         // The byte-order mark makes spreadsheet programs read the UTF-8 (Ukrainian names) as UTF-8.
-        ctx.contentType("text/csv; charset=utf-8").result(("\uFEFF" + Csv.write(t)).getBytes(StandardCharsets.UTF_8));
+        ctx.contentType("text/csv; charset=utf-8").result(("\uFEFF" + Csv.write(t.columns(), t.rows())).getBytes(StandardCharsets.UTF_8));
     }
 
     private void json(Context ctx, Table t, Range r, Access access) {

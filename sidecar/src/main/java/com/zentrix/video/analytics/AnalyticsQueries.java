@@ -14,9 +14,9 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
 
 /**
- * Reads the figures from the aggregate tables, never from the sessions: a whole-team table when the
- * reader sees everything, the per-operator one (filtered by {@link Access}, whose column names it
- * shares) otherwise. Days are local calendar days; both ends of a range are included.
+ * Reads the figures from the aggregates (V7's analytics_cube), never from the sessions: a whole-team grain
+ * when the reader sees everything, the per-operator one (filtered by {@link Access}, whose column names
+ * it shares) otherwise. Days are local calendar days; both ends of a range are included.
  */
 public final class AnalyticsQueries {
     private final Jdbi jdbi;
@@ -63,10 +63,9 @@ public final class AnalyticsQueries {
 
     public Table byOperator(Access access, LocalDate from, LocalDate to) {
         return jdbi.withHandle(h -> {
-            Query q = h.createQuery("SELECT max(s.operator_jid), max(s.operator_user_id), " + Figures.SUMS
-                    + " FROM analytics_day_op s WHERE " + access.predicate() + " AND s.day BETWEEN :from AND :to "
-                    + "GROUP BY s.op_key HAVING sum(s.sessions) > 0");
-            bind(q, access, from, to);
+            Query q = h.createQuery("SELECT max(s.operator_jid), max(s.operator_user_id), " + Figures.SUMS + " FROM "
+                    + cube(access, "op", from, to) + " s GROUP BY s.op_key HAVING sum(s.sessions) > 0");
+            bindCube(q, access, from, to);
             record Op(String jid, String uid, Figures f) {}
             List<Op> ops = q.map((rs, ctx) -> new Op(rs.getString(1), rs.getString(2), Figures.read(rs, 3))).list();
             List<List<Object>> rows = new ArrayList<>();
@@ -77,11 +76,11 @@ public final class AnalyticsQueries {
     }
 
     public Table byRoom(Access access, LocalDate from, LocalDate to) {
-        String table = access.unrestricted() ? "analytics_day_room" : "analytics_day_room_op";
+        String grain = access.unrestricted() ? "room" : "room_op";
         List<List<Object>> rows = jdbi.withHandle(h -> {
-            Query q = h.createQuery("SELECT s.room_name, " + Figures.SUMS + " FROM " + table + " s WHERE " + access.predicate()
-                    + " AND s.day BETWEEN :from AND :to GROUP BY s.room_name HAVING sum(s.sessions) > 0");
-            bind(q, access, from, to);
+            Query q = h.createQuery("SELECT s.room_name, " + Figures.SUMS + " FROM " + cube(access, grain, from, to)
+                    + " s GROUP BY s.room_name HAVING sum(s.sessions) > 0");
+            bindCube(q, access, from, to);
             return q.map((rs, ctx) -> Table.row(Figures.read(rs, 2), rs.getString(1))).list();
         });
         List<List<Object>> sorted = new ArrayList<>(rows);
@@ -91,12 +90,12 @@ public final class AnalyticsQueries {
 
     /** Load by weekday (1 = Monday … 7 = Sunday) × local hour (0–23): all 168 cells. */
     public Table byHour(Access access, LocalDate from, LocalDate to) {
-        String table = access.unrestricted() ? "analytics_hour" : "analytics_hour_op";
+        String grain = access.unrestricted() ? "hour" : "hour_op";
         Map<Integer, Figures> cells = jdbi.withHandle(h -> {
-            // 1970-01-01 was a Thursday: (day + 3) % 7 is 0 on Mondays.
-            Query q = h.createQuery("SELECT (s.day + 3) % 7, s.hour, " + Figures.SUMS + " FROM " + table + " s WHERE "
-                    + access.predicate() + " AND s.day BETWEEN :from AND :to GROUP BY 1, 2");
-            bind(q, access, from, to);
+            // The cube's weekday is 0 on Mondays.
+            Query q = h.createQuery("SELECT s.weekday, s.hour, " + Figures.SUMS + " FROM " + cube(access, grain, from, to)
+                    + " s GROUP BY s.weekday, s.hour");
+            bindCube(q, access, from, to);
             Map<Integer, Figures> out = new LinkedHashMap<>();
             q.map((rs, ctx) -> Map.entry(rs.getInt(1) * 24 + rs.getInt(2), Figures.read(rs, 3)))
                     .forEach(e -> out.put(e.getKey(), e.getValue()));
@@ -113,15 +112,41 @@ public final class AnalyticsQueries {
     }
 
     private TreeMap<Long, Figures> perDay(Access access, LocalDate from, LocalDate to) {
-        String table = access.unrestricted() ? "analytics_day" : "analytics_day_op";
+        String grain = access.unrestricted() ? "day" : "day_op";
         return jdbi.withHandle(h -> {
-            Query q = h.createQuery("SELECT s.day, " + Figures.SUMS + " FROM " + table + " s WHERE " + access.predicate()
-                    + " AND s.day BETWEEN :from AND :to GROUP BY s.day");
+            Query q = h.createQuery("SELECT s.period, " + Figures.SUMS + " FROM analytics_cube s WHERE s.grain = '" + grain
+                    + "' AND " + access.predicate() + " AND s.period BETWEEN :from AND :to GROUP BY s.period");
             bind(q, access, from, to);
             TreeMap<Long, Figures> out = new TreeMap<>();
             q.map((rs, ctx) -> Map.entry(rs.getLong(1), Figures.read(rs, 2))).forEach(e -> out.put(e.getKey(), e.getValue()));
             return out;
         });
+    }
+
+    /**
+     * The cube's rows of one breakdown ({@code op}, {@code room}, {@code hour}, …; see V7's analytics_grain)
+     * for the days from–to, as a subquery: the whole calendar months inside the range from the monthly
+     * grain, the days before the first and after the last whole month from the daily one. Two years cost
+     * about 24 monthly rows and up to 60 daily ones per key, instead of 731 daily rows.
+     */
+    static String cube(Access access, String breakdown, LocalDate from, LocalDate to) {
+        String where = " AND " + access.predicate();
+        return "(SELECT * FROM analytics_cube s WHERE s.grain = 'day_" + breakdown + "' AND s.period BETWEEN :from AND :head_to" + where
+                + " UNION ALL SELECT * FROM analytics_cube s WHERE s.grain = 'month_" + breakdown
+                + "' AND s.period BETWEEN :month_from AND :month_to" + where
+                + " UNION ALL SELECT * FROM analytics_cube s WHERE s.grain = 'day_" + breakdown + "' AND s.period BETWEEN :tail_from AND :to"
+                + where + ")";
+    }
+
+    /** How {@link #cube} splits from–to: head days, whole months (their 1sts), tail days; empty parts have lo > hi. */
+    record Split(long headTo, long monthFrom, long monthTo, long tailFrom) {
+        static Split of(LocalDate from, LocalDate to) {
+            LocalDate firstWhole = from.getDayOfMonth() == 1 ? from : from.withDayOfMonth(1).plusMonths(1);
+            LocalDate afterWhole = to.plusDays(1).withDayOfMonth(1); // the 1st after the last whole month
+            if (!firstWhole.isBefore(afterWhole)) return new Split(to.toEpochDay(), 1, 0, to.toEpochDay() + 1);
+            return new Split(firstWhole.toEpochDay() - 1, firstWhole.toEpochDay(), afterWhole.minusMonths(1).toEpochDay(),
+                    afterWhole.toEpochDay());
+        }
     }
 
     private static Figures total(TreeMap<Long, Figures> days, LocalDate from, LocalDate to) {
@@ -136,6 +161,14 @@ public final class AnalyticsQueries {
     private static void bind(Query q, Access access, LocalDate from, LocalDate to) {
         access.binds().forEach(q::bind);
         q.bind("from", from.toEpochDay()).bind("to", to.toEpochDay());
+    }
+
+    /** The binds of {@link #cube}'s subquery. */
+    private static void bindCube(Query q, Access access, LocalDate from, LocalDate to) {
+        bind(q, access, from, to);
+        Split split = Split.of(from, to);
+        q.bind("head_to", split.headTo()).bind("month_from", split.monthFrom()).bind("month_to", split.monthTo())
+                .bind("tail_from", split.tailFrom());
     }
 
     /** Most sessions first, then by the name column. */

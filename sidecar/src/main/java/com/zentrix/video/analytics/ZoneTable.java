@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The configured time zone as SQL can use it: every UTC offset the zone has from 1970 to 2200 in
- * {@code analytics_zone}, which the V5 triggers look up to put a session in its local day and hour.
+ * {@code analytics_zone}, which the counting rule (V7, {@code analytics_measure}) looks up to put a session in its
+ * local day and hour.
  * When the zone, or the JDK's rules for it, differ from what the aggregates were computed with, they
  * are all recomputed from the sessions, in one transaction.
  */
@@ -28,25 +29,6 @@ public final class ZoneTable {
     private static final Instant LAST = Instant.parse("2200-01-01T00:00:00Z");
 
     private ZoneTable() {}
-
-    /** An aggregate table: what it is grouped by, and what it stores for the group before the sums. */
-    private record Aggregate(String table, String groupBy, String keys) {
-        Aggregate(String table, String groupBy) {
-            this(table, groupBy, groupBy);
-        }
-    }
-
-    private static final String OPERATOR = "max(operator_jid), max(operator_user_id)";
-    private static final List<Aggregate> AGGREGATES = List.of(
-            new Aggregate("analytics_day", "day"),
-            new Aggregate("analytics_day_op", "day, op_key", "day, op_key, " + OPERATOR),
-            new Aggregate("analytics_day_room", "day, room_name"),
-            new Aggregate("analytics_day_room_op", "day, room_name, op_key", "day, room_name, op_key, " + OPERATOR),
-            new Aggregate("analytics_hour", "day, hour"),
-            new Aggregate("analytics_hour_op", "day, hour, op_key", "day, hour, op_key, " + OPERATOR));
-
-    private static final String SUMS = "sum(sessions), sum(ended), sum(duration_ms), sum(ok), sum(errors), sum(deleted), "
-            + "sum(conversation_ms), sum(recorded_ms)";
 
     /** One offset from an instant on. */
     record Offset(long fromMs, long offsetMs) {}
@@ -82,19 +64,20 @@ public final class ZoneTable {
         String have = jdbi.withHandle(h -> h.createQuery("SELECT value FROM analytics_state WHERE key = 'zone'")
                 .mapTo(String.class).findOne().orElse(null));
         if (want.equals(have)) return;
+        // About a minute per million sessions (docs/BENCHMARKS.md): say so before the start goes quiet.
+        log.info("analytics: recomputing every aggregate for time zone {} (were for {})", want, have == null ? "none" : have);
         long t0 = System.nanoTime();
         int sessions = jdbi.inTransaction(h -> {
             h.execute("DELETE FROM analytics_zone");
             PreparedBatch b = h.prepareBatch("INSERT INTO analytics_zone (from_ms, offset_ms) VALUES (:f, :o)");
             for (Offset o : offsets) b.bind("f", o.fromMs()).bind("o", o.offsetMs()).add();
             b.execute();
-            h.execute("DROP TABLE IF EXISTS temp.analytics_rebuild");
-            h.execute("CREATE TEMP TABLE analytics_rebuild AS SELECT * FROM analytics_recompute");
-            for (Aggregate a : AGGREGATES) {
-                h.execute("DELETE FROM " + a.table());
-                h.execute("INSERT INTO " + a.table() + " SELECT " + a.keys() + ", " + SUMS + " FROM analytics_rebuild GROUP BY " + a.groupBy());
-            }
-            h.execute("DROP TABLE temp.analytics_rebuild");
+            // Every session through the same path the triggers take (V7: analytics_pending -> analytics_apply),
+            // in one go: set-based, instead of a million single-row upserts.
+            h.execute("DELETE FROM analytics_cube");
+            h.execute("INSERT INTO analytics_pending SELECT 1, started_ms, ended_ms, status, conversation_ms, recorded_ms, "
+                    + "room_name, operator_jid, operator_user_id FROM sessions");
+            h.execute("INSERT INTO analytics_apply VALUES (1)");
             h.execute("INSERT INTO analytics_state (key, value) VALUES ('zone', ?) "
                     + "ON CONFLICT (key) DO UPDATE SET value = excluded.value", want);
             return h.createQuery("SELECT count(*) FROM sessions").mapTo(Integer.class).one();

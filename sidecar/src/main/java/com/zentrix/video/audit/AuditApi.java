@@ -78,7 +78,7 @@ public final class AuditApi {
 
     /** RFC 4180 quoting with spreadsheet formulas defused: the one CSV rule every export uses. */
     static String cell(Object v) {
-        return com.zentrix.video.analytics.Csv.cell(v);
+        return com.zentrix.video.web.Csv.cell(v);
     }
 
     private record Filter(List<String> where, Map<String, Object> binds) {

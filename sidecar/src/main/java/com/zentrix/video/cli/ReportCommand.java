@@ -1,13 +1,13 @@
 package com.zentrix.video.cli;
 
 import com.zentrix.video.analytics.AnalyticsQueries;
-import com.zentrix.video.analytics.Csv;
 import com.zentrix.video.analytics.Period;
 import com.zentrix.video.analytics.Table;
 import com.zentrix.video.analytics.ZoneTable;
 import com.zentrix.video.archive.Access;
 import com.zentrix.video.config.ZentrixConfig;
 import com.zentrix.video.store.Database;
+import com.zentrix.video.web.Csv;
 import java.io.PrintWriter;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
@@ -75,7 +75,7 @@ public final class ReportCommand implements Callable<Integer> {
                 case room -> q.byRoom(Access.everything(), from, to);
             };
             PrintWriter out = spec.commandLine().getOut();
-            out.print(format == Format.csv ? Csv.write(t) : text(t));
+            out.print(format == Format.csv ? Csv.write(t.columns(), t.rows()) : text(t));
             out.flush();
             return 0;
         }

@@ -103,7 +103,7 @@ public record ZentrixConfig(
         }
     }
 
-    public record Live(Duration alertAfter, Duration checkInterval, String webhookUrl, int webhookAttempts,
+    public record Live(Duration alertAfter, Duration checkInterval, String webhookUrl, String webhookSecret, int webhookAttempts,
             Duration webhookTimeout) {}
 
     /** Keep periods (zero = for ever); rooms maps a room name or a prefix ending in * to its period. */
@@ -183,7 +183,7 @@ public record ZentrixConfig(
                             c.getString("privacy.notice-text")),
                     ZoneId.of(c.getString("time-zone")),
                     new Live(c.getDuration("live.alert-after"), c.getDuration("live.check-interval"),
-                            c.getString("live.webhook.url"), c.getInt("live.webhook.attempts"),
+                            c.getString("live.webhook.url"), c.getString("live.webhook.secret"), c.getInt("live.webhook.attempts"),
                             c.getDuration("live.webhook.timeout")));
 
             cfg.validate();
@@ -249,6 +249,11 @@ public record ZentrixConfig(
         }
         if (finalizeHook.secret().isBlank()) {
             throw new ConfigError("zentrix.finalize.secret is empty: set it in the config file or ZENTRIX_FINALIZE_SECRET");
+        }
+        // Alerts name rooms and sessions: never sent unsigned (a receiver could not tell them from forgeries).
+        if (!live.webhookUrl().isBlank() && live.webhookSecret().isBlank()) {
+            throw new ConfigError("zentrix.live.webhook.secret is empty while zentrix.live.webhook.url is set: set it in the config "
+                    + "file or ZENTRIX_ALERT_WEBHOOK_SECRET (alerts are signed with it), or empty the URL");
         }
     }
 

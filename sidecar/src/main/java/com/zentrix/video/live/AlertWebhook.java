@@ -1,11 +1,13 @@
 package com.zentrix.video.live;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zentrix.video.web.Signatures;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,19 +19,26 @@ import org.slf4j.LoggerFactory;
 /**
  * POSTs each alert as JSON ({@code room, session, reason, detail, since, raised}) to the configured URL,
  * on its own executor, retrying a few times with growing pauses; nothing waits for it. No URL, no call.
+ * Every attempt is signed afresh ({@link Signatures}: HMAC-SHA256 over its timestamp and the body), so
+ * a receiver can tell our alerts from forged ones and refuse a replayed one by its age.
  */
 public final class AlertWebhook {
     private static final Logger log = LoggerFactory.getLogger(AlertWebhook.class);
 
     private final String url;
+    private final Signatures signatures;
     private final int attempts;
     private final Duration timeout;
     private final ObjectMapper json;
     private final ScheduledExecutorService executor;
     private final HttpClient http;
+    private final Clock clock;
 
-    public AlertWebhook(String url, int attempts, Duration timeout, ObjectMapper json, ScheduledExecutorService executor) {
+    public AlertWebhook(String url, Signatures signatures, int attempts, Duration timeout, ObjectMapper json,
+            ScheduledExecutorService executor, Clock clock) {
         this.url = url == null ? "" : url.strip();
+        this.signatures = signatures;
+        this.clock = clock;
         this.attempts = Math.max(1, attempts);
         this.timeout = timeout;
         this.json = json;
@@ -58,7 +67,9 @@ public final class AlertWebhook {
     private void attempt(Alert a, byte[] body, int n) {
         String failure;
         try {
+            String ts = Long.toString(clock.instant().getEpochSecond());
             HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).header("Content-Type", "application/json")
+                    .header(Signatures.TIMESTAMP_HEADER, ts).header(Signatures.SIGNATURE_HEADER, signatures.sign(ts, body))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
             int status = http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
             if (status >= 200 && status < 300) {

@@ -8,6 +8,7 @@ import com.zentrix.video.auth.Role;
 import com.zentrix.video.testing.ApiClient;
 import com.zentrix.video.testing.Archive;
 import com.zentrix.video.testing.Sidecar;
+import com.zentrix.video.web.Csv;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -97,6 +98,11 @@ class AnalyticsIT {
             LocalDate d = LocalDate.parse("2026-03-10").plusDays(rnd.nextInt(250));
             starts.add(d.atTime(23, 40).atZone(KYIV).toInstant().toEpochMilli() + rnd.nextInt(19 * 60_000));
         }
+        // and around local midnight where a month turns, which in UTC is still the old month's last day.
+        for (int m = 3; m <= 11; m++) {
+            long turn = LocalDate.of(2026, m, 1).atStartOfDay(KYIV).toInstant().toEpochMilli();
+            for (int i = 0; i < 20; i++) starts.add(turn - 30 * 60_000 + rnd.nextInt(60 * 60_000));
+        }
         for (long s : starts) {
             Gen g = new Gen();
             g.room = ROOMS[rnd.nextInt(ROOMS.length)];
@@ -172,9 +178,12 @@ class AnalyticsIT {
         "conversation_ms", "recorded_ms"};
 
     static <K> Map<K, long[]> expect(ZoneId zone, Predicate<Gen> who, Function<ZonedDateTime, K> key, Function<Gen, K> gkey) {
+        return expect(zone, LocalDate.parse(FROM), LocalDate.parse(TO), who, key, gkey);
+    }
+
+    static <K> Map<K, long[]> expect(ZoneId zone, LocalDate from, LocalDate to, Predicate<Gen> who, Function<ZonedDateTime, K> key,
+            Function<Gen, K> gkey) {
         Map<K, long[]> out = new HashMap<>();
-        LocalDate from = LocalDate.parse(FROM);
-        LocalDate to = LocalDate.parse(TO);
         for (Gen g : sessions) {
             ZonedDateTime local = Instant.ofEpochMilli(g.start).atZone(zone);
             if (!who.test(g) || local.toLocalDate().isBefore(from) || local.toLocalDate().isAfter(to)) continue;
@@ -193,7 +202,11 @@ class AnalyticsIT {
     }
 
     static JsonNode rows(ApiClient c, String table) {
-        HttpResponse<String> r = c.get("/api/v1/analytics/" + table + "?from=" + FROM + "&to=" + TO);
+        return rows(c, table, LocalDate.parse(FROM), LocalDate.parse(TO));
+    }
+
+    static JsonNode rows(ApiClient c, String table, LocalDate from, LocalDate to) {
+        HttpResponse<String> r = c.get("/api/v1/analytics/" + table + "?from=" + from + "&to=" + to);
         assertEquals(200, r.statusCode(), r.body());
         return ApiClient.json(r).get("rows");
     }
@@ -233,27 +246,54 @@ class AnalyticsIT {
 
     @Test
     void operatorRoomAndHourTablesMatch() {
-        ApiClient c = sofia();
-        Map<String, long[]> ops = expect(KYIV, g -> true, null, g -> g.opJid + "|" + g.opUid);
-        JsonNode byOp = rows(c, "by-operator");
-        assertEquals(ops.size(), byOp.size());
+        checkTables(sofia(), KYIV, LocalDate.parse(FROM), LocalDate.parse(TO), g -> true);
+    }
+
+    /**
+     * Ranges the queries split into whole months (read from the monthly roll-up) and the days at the
+     * edges (from the daily one): partial months at both ends, over both DST changes and month ends;
+     * one partial month; two partial months with no whole one between; a single day on a month's 1st.
+     */
+    static final List<LocalDate[]> SPLIT_RANGES = List.of(
+            new LocalDate[] {LocalDate.parse("2026-03-17"), LocalDate.parse("2026-10-25")},
+            new LocalDate[] {LocalDate.parse("2026-03-29"), LocalDate.parse("2026-09-01")},
+            new LocalDate[] {LocalDate.parse("2026-04-30"), LocalDate.parse("2026-07-31")},
+            new LocalDate[] {LocalDate.parse("2026-05-03"), LocalDate.parse("2026-05-20")},
+            new LocalDate[] {LocalDate.parse("2026-06-20"), LocalDate.parse("2026-07-10")},
+            new LocalDate[] {LocalDate.parse("2026-08-01"), LocalDate.parse("2026-08-01")});
+
+    @Test
+    void rangesOfWholeMonthsWithPartialEdgesMatchTheSessions() {
+        ApiClient olena = new ApiClient(sidecar.baseUrl()).loggedIn("olena", "olena-password");
+        for (LocalDate[] r : SPLIT_RANGES) {
+            checkTables(sofia(), KYIV, r[0], r[1], g -> true);
+            checkTables(olena, KYIV, r[0], r[1], g -> A.equals(g.opJid));
+        }
+    }
+
+    /** By operator, by room and by weekday × hour over from–to, for the sessions this reader may see. */
+    static void checkTables(ApiClient c, ZoneId zone, LocalDate from, LocalDate to, Predicate<Gen> who) {
+        String range = " " + from + ".." + to;
+        Map<String, long[]> ops = expect(zone, from, to, who, null, g -> g.opJid + "|" + g.opUid);
+        JsonNode byOp = rows(c, "by-operator", from, to);
+        assertEquals(ops.size(), byOp.size(), "operators" + range);
         for (JsonNode r : byOp) {
             String k = (r.get("operator_jid").isNull() ? null : r.get("operator_jid").asText()) + "|"
                     + (r.get("operator_user_id").isNull() ? null : r.get("operator_user_id").asText());
-            assertMeasures(ops.get(k), r, "operator " + k);
+            assertMeasures(ops.get(k), r, "operator " + k + range);
             long[] w = ops.get(k);
             if (w[3] + w[4] > 0) assertEquals((double) w[4] / (w[3] + w[4]), r.get("error_share").asDouble(), 1e-6);
         }
-        Map<String, long[]> rooms = expect(KYIV, g -> true, null, g -> g.room);
-        JsonNode byRoom = rows(c, "by-room");
-        assertEquals(rooms.size(), byRoom.size());
-        for (JsonNode r : byRoom) assertMeasures(rooms.get(r.get("room").asText()), r, "room " + r.get("room").asText());
-        Map<Integer, long[]> cells = expect(KYIV, g -> true, z -> z.getDayOfWeek().getValue() * 100 + z.getHour(), null);
-        JsonNode byHour = rows(c, "by-hour");
+        Map<String, long[]> rooms = expect(zone, from, to, who, null, g -> g.room);
+        JsonNode byRoom = rows(c, "by-room", from, to);
+        assertEquals(rooms.size(), byRoom.size(), "rooms" + range);
+        for (JsonNode r : byRoom) assertMeasures(rooms.get(r.get("room").asText()), r, "room " + r.get("room").asText() + range);
+        Map<Integer, long[]> cells = expect(zone, from, to, who, z -> z.getDayOfWeek().getValue() * 100 + z.getHour(), null);
+        JsonNode byHour = rows(c, "by-hour", from, to);
         assertEquals(168, byHour.size());
         for (JsonNode r : byHour) {
             int k = r.get("weekday").asInt() * 100 + r.get("hour").asInt();
-            assertMeasures(cells.get(k), r, "cell " + k);
+            assertMeasures(cells.get(k), r, "cell " + k + range);
         }
     }
 
@@ -279,12 +319,7 @@ class AnalyticsIT {
         JsonNode byOp = rows(olena, "by-operator");
         assertEquals(1, byOp.size());
         assertEquals(A, byOp.get(0).get("operator_jid").asText());
-        Map<String, long[]> rooms = expect(KYIV, g -> A.equals(g.opJid), null, g -> g.room);
-        JsonNode byRoom = rows(olena, "by-room");
-        assertEquals(rooms.size(), byRoom.size());
-        for (JsonNode r : byRoom) assertMeasures(rooms.get(r.get("room").asText()), r, "her room");
-        Map<Integer, long[]> cells = expect(KYIV, g -> A.equals(g.opJid), z -> z.getDayOfWeek().getValue() * 100 + z.getHour(), null);
-        for (JsonNode r : rows(olena, "by-hour")) assertMeasures(cells.get(r.get("weekday").asInt() * 100 + r.get("hour").asInt()), r, "her cell");
+        checkTables(olena, KYIV, LocalDate.parse(FROM), LocalDate.parse(TO), g -> A.equals(g.opJid));
         assertTrue(ApiClient.json(olena.get("/api/v1/analytics/summary")).get("own_only").asBoolean());
         assertEquals(401, new ApiClient(sidecar.baseUrl()).get("/api/v1/analytics/daily").statusCode());
     }
@@ -330,10 +365,13 @@ class AnalyticsIT {
         sidecar = builder(ny).start();
         try {
             checkDaily(sofia(), ny, g -> true);
+            // The monthly roll-ups follow the zone too: a month turns five to seven hours later in New York.
+            for (LocalDate[] r : SPLIT_RANGES) checkTables(sofia(), ny, r[0], r[1], g -> true);
         } finally {
             sidecar.close();
             sidecar = builder(KYIV).start();
         }
         checkDaily(sofia(), KYIV, g -> true);
+        checkTables(sofia(), KYIV, LocalDate.parse("2026-03-17"), LocalDate.parse("2026-10-25"), g -> true);
     }
 }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zentrix.video.Main;
-import com.zentrix.video.analytics.Csv;
+import com.zentrix.video.web.Csv;
 import com.zentrix.video.analytics.ZoneTable;
 import com.zentrix.video.store.Database;
 import java.io.PrintWriter;

@@ -7,20 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import com.zentrix.video.auth.Role;
 import com.zentrix.video.testing.ApiClient;
 import com.zentrix.video.testing.Archive;
 import com.zentrix.video.testing.Flow;
 import com.zentrix.video.testing.Sidecar;
+import com.zentrix.video.testing.WebhookReceiver;
 import com.zentrix.video.testing.XmppClients;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,31 +23,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The live board with real Prosody, real XMPP clients and a recorder that cannot start (its URL is
- * dead): the client is in the room, nothing records, the board shows the alert and the webhook (a JDK
- * HttpServer here, failing its first call) receives it after a retry.
+ * dead): the client is in the room, nothing records, the board shows the alert and the webhook (a real
+ * HTTP receiver, failing its first call and checking the signature as docs/analytics.md says) receives
+ * it after a retry.
  */
 class LiveAlertIT {
+    static final String SECRET = "alert-webhook-test-secret";
     @TempDir static Path dir;
     static Flow flow;
-    static HttpServer receiver;
-    static final List<String> bodies = new CopyOnWriteArrayList<>();
-    static final AtomicInteger calls = new AtomicInteger();
+    static WebhookReceiver receiver;
 
     @BeforeAll
     static void start() throws Exception {
-        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        receiver.createContext("/alerts", ex -> {
-            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            boolean first = calls.incrementAndGet() == 1;
-            if (!first) bodies.add(body);
-            ex.sendResponseHeaders(first ? 503 : 204, -1);
-            ex.close();
-        });
-        receiver.start();
-        String hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/alerts";
-        flow = new Flow(dir, b -> b.set("zentrix.auth.cookie-secure", false).set("zentrix.live.webhook.url", hook)
-                .set("zentrix.live.alert-after", "1 s").set("zentrix.live.check-interval", "200 ms"),
-                0, "http://127.0.0.1:" + Sidecar.freePort() + "/jibri/api/v1.0");
+        receiver = new WebhookReceiver(SECRET, 1);
+        flow = new Flow(dir, receiver.alerting("1 s", "200 ms"), 0, "http://127.0.0.1:" + Sidecar.freePort() + "/jibri/api/v1.0");
         Archive archive = new Archive(flow.sidecar);
         archive.user("sofia", Role.SUPERVISOR, null, "sofia-password");
         archive.user("olena", Role.OPERATOR, "olena@" + flow.prosody.domain(), "olena-password");
@@ -62,7 +46,7 @@ class LiveAlertIT {
     @AfterAll
     static void stop() {
         if (flow != null) flow.close();
-        if (receiver != null) receiver.stop(0);
+        if (receiver != null) receiver.close();
     }
 
     static JsonNode board(String user, String password) {
@@ -76,14 +60,18 @@ class LiveAlertIT {
             op.join(flow.room(room), "olena", "Олена Коваль");
             guest.join(flow.room(room), "citizen", "Петро Іваненко");
 
-            await().atMost(Duration.ofSeconds(20)).until(() -> !bodies.isEmpty());
-            JsonNode alert = new ObjectMapper().readTree(bodies.get(0));
+            await().atMost(Duration.ofSeconds(20)).until(() -> !receiver.accepted().isEmpty());
+            JsonNode alert = new ObjectMapper().readTree(receiver.accepted().get(0));
             assertEquals(room, alert.get("room").asText());
             assertEquals("technical_error", alert.get("reason").asText());
             long session = alert.get("session").asLong();
             assertEquals("technical_error", flow.sidecar.db().withHandle(h -> h.createQuery("SELECT status FROM sessions WHERE id = :id")
                     .bind("id", session).mapTo(String.class).one()));
-            assertTrue(calls.get() >= 2, "the first delivery failed and was retried");
+            assertTrue(receiver.calls().size() >= 2, "the first delivery failed and was retried");
+            for (WebhookReceiver.Call c : receiver.calls()) {
+                assertTrue(c.signedRight(), "every attempt is signed: " + c);
+                assertTrue(Math.abs(Long.parseLong(c.timestamp()) - System.currentTimeMillis() / 1000) < 60, "a fresh timestamp");
+            }
 
             JsonNode rooms = board("sofia", "sofia-password").get("rooms");
             JsonNode r = null;
@@ -97,9 +85,9 @@ class LiveAlertIT {
 
             assertEquals(1, board("olena", "olena-password").get("rooms").size(), "her own room");
             assertEquals(0, board("taras", "taras-password").get("rooms").size(), "not his room");
-            int delivered = bodies.size();
+            int delivered = receiver.accepted().size();
             // raised once per episode, not on every check
-            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> bodies.size() == delivered);
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> receiver.accepted().size() == delivered);
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> board("sofia", "sofia-password").get("alerts").asInt() == 0);
     }

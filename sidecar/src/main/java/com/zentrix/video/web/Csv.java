@@ -1,4 +1,4 @@
-package com.zentrix.video.analytics;
+package com.zentrix.video.web;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,14 +7,16 @@ import java.util.List;
  * CSV as RFC 4180 has it: CRLF line ends, a field in double quotes when it holds a comma, a quote, CR
  * or LF, quotes doubled inside. Empty field = no value. {@link #parse} reads it back (the tests'
  * round trip, and anyone's); a leading byte-order mark (the API sends one, for spreadsheets) is skipped.
+ * The one CSV rule of every export (analytics tables, the report command, the audit trail).
  */
 public final class Csv {
     private Csv() {}
 
-    public static String write(Table t) {
+    /** A header line and the rows, each a line. */
+    public static String write(List<String> columns, List<? extends List<?>> rows) {
         StringBuilder sb = new StringBuilder();
-        line(sb, new ArrayList<>(t.columns()));
-        for (List<Object> r : t.rows()) line(sb, r);
+        line(sb, new ArrayList<>(columns));
+        for (List<?> r : rows) line(sb, r);
         return sb.toString();
     }
 
