@@ -882,6 +882,9 @@ location ^~ $BASE_PATH/ {
         auth_request_set \$zentrix_media_disposition \$upstream_http_content_disposition;
         error_page 401 403 404 500 = @zentrix-media;
         alias $ARCHIVE_DIR/\$zentrix_media_file;
+        # a player seeks in the same file again and again: keep it open (only ever reached after a grant)
+        open_file_cache max=256 inactive=60s;
+        open_file_cache_valid 10s;
         types { }
         default_type video/mp4;
         gzip off;
