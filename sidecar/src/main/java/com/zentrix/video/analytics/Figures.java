@@ -8,9 +8,10 @@ import java.util.Map;
 
 /**
  * The sums for a period, a day, an operator or a room, and what follows from them. The counting rule
- * is in V7 (analytics_measure) and docs/analytics.md: every session counts in the local day it
- * started; the error share is technical errors ÷ sessions whose outcome is known (ok +
- * technical_error); coverage is recorded ÷ conversation time of the settled sessions.
+ * is in V7 (analytics_measure; V9 leaves warm-up-only sessions out) and docs/analytics.md: every
+ * session counts in the local day it started; the error share is technical errors ÷ sessions whose
+ * outcome is known (ok + technical_error); coverage is recorded ÷ conversation time of the settled
+ * sessions.
  */
 public record Figures(long sessions, long ended, long talkMs, long ok, long errors, long deleted, long conversationMs,
         long recordedMs) {

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The configured time zone as SQL can use it: every UTC offset the zone has from 1970 to 2200 in
- * {@code analytics_zone}, which the counting rule (V7, {@code analytics_measure}) looks up to put a session in its
+ * {@code analytics_zone}, which the counting rule (V7, re-created in V9: {@code analytics_measure}) looks up to put a session in its
  * local day and hour.
  * When the zone, or the JDK's rules for it, differ from what the aggregates were computed with, they
  * are all recomputed from the sessions, in one transaction.
@@ -76,7 +76,7 @@ public final class ZoneTable {
             // in one go: set-based, instead of a million single-row upserts.
             h.execute("DELETE FROM analytics_cube");
             h.execute("INSERT INTO analytics_pending SELECT 1, started_ms, ended_ms, status, conversation_ms, recorded_ms, "
-                    + "room_name, operator_jid, operator_user_id FROM sessions");
+                    + "room_name, operator_jid, operator_user_id, warm_up_only FROM sessions");
             h.execute("INSERT INTO analytics_apply VALUES (1)");
             h.execute("INSERT INTO analytics_state (key, value) VALUES ('zone', ?) "
                     + "ON CONFLICT (key) DO UPDATE SET value = excluded.value", want);

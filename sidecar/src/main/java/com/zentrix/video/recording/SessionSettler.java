@@ -37,14 +37,16 @@ public final class SessionSettler {
         List<Interval> recorded = recorded(h, sessionId);
         long conversation = presence.stream().mapToLong(Interval::length).sum();
         long covered = overlap(presence, recorded);
-        h.createUpdate("UPDATE sessions SET conversation_ms = :c, recorded_ms = :r WHERE id = :id")
-                .bind("c", conversation).bind("r", covered).bind("id", sessionId).execute();
-
         int readable = h.createQuery("SELECT count(*) FROM files WHERE session_id = :s AND kind = 'media' AND media_error IS NULL")
                 .bind("s", sessionId).mapTo(Integer.class).one();
         boolean warmUpOnly = h.createQuery("SELECT count(*) FROM sessions s WHERE s.id = :s AND s.prewarm_ms IS NOT NULL "
                         + "AND NOT EXISTS (SELECT 1 FROM client_presence p WHERE p.session_id = s.id)")
                 .bind("s", sessionId).mapTo(Integer.class).one() > 0;
+        // warm_up_only (V9) keeps a warm-up-only session out of analytics, also once a deletion replaces its reason.
+        h.createUpdate("UPDATE sessions SET conversation_ms = :c, recorded_ms = :r, warm_up_only = :w WHERE id = :id")
+                .bind("c", conversation).bind("r", covered).bind("w", warmUpOnly && readable > 0 ? 1 : 0)
+                .bind("id", sessionId).execute();
+
         if (readable > 0) {
             // A pre-warm recording no client joined is kept, and says so (nothing is deleted silently).
             SessionStore.setStatus(h, sessionId, "ok", warmUpOnly ? WARM_UP_ONLY : null, nowMs);
