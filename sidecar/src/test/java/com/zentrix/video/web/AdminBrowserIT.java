@@ -9,35 +9,24 @@ import com.zentrix.video.auth.Role;
 import com.zentrix.video.testing.ApiClient;
 import com.zentrix.video.testing.Archive;
 import com.zentrix.video.testing.Browser;
-import com.zentrix.video.testing.Sidecar;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 
 /** The admin pages (audit log, retention policy) and the session page's hold / delete panel, in a real browser. */
-class AdminBrowserIT {
+class AdminBrowserIT extends BrowserTestBase {
     static final String A = "olena@meet.zentrix.local";
-    @TempDir static Path dir;
-    static Sidecar sidecar;
-    static Browser browser;
     static long s1;
     static long s2;
     static long s3;
 
     @BeforeAll
     static void start() throws Exception {
-        sidecar = Sidecar.builder(dir).jibris("http://127.0.0.1:9/jibri/api/v1.0")
-                .set("zentrix.auth.cookie-secure", false).start();
+        sidecar = browserSidecar().start();
         Archive archive = new Archive(sidecar);
         archive.user("olena", Role.OPERATOR, A, "olena-password");
         archive.user("ivan", Role.ADMIN, null, "ivan-password");
@@ -52,20 +41,9 @@ class AdminBrowserIT {
         browser = Browser.start();
     }
 
-    @AfterAll
-    static void stop() {
-        if (browser != null) browser.close();
-        if (sidecar != null) sidecar.close();
-    }
-
-    @BeforeEach
-    void firstVisit() {
-        browser.fresh(sidecar.baseUrl());
-    }
-
-    @AfterEach
-    void keepEvidence(TestInfo test) {
-        browser.keepEvidence("admin-" + test.getTestMethod().orElseThrow().getName());
+    @Override
+    String evidencePrefix() {
+        return "admin-";
     }
 
     /** The i18n key an element shows now (read in one step: the page may replace the element meanwhile). */

@@ -10,20 +10,13 @@ import com.zentrix.video.auth.Role;
 import com.zentrix.video.testing.ApiClient;
 import com.zentrix.video.testing.Archive;
 import com.zentrix.video.testing.Browser;
-import com.zentrix.video.testing.Sidecar;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
@@ -36,13 +29,10 @@ import org.openqa.selenium.support.ui.Select;
  * The archive UI in a real browser (Debian's Chromium via chromedriver) against the real sidecar,
  * served under the base path /recordings, with real recordings made by ffmpeg.
  */
-class ArchiveBrowserIT {
+class ArchiveBrowserIT extends BrowserTestBase {
     static final String A = "olena@meet.zentrix.local";
     static final String B = "taras@meet.zentrix.local";
     static final String BASE_PATH = "/recordings";
-    @TempDir static Path dir;
-    static Sidecar sidecar;
-    static Browser browser;
     static long a1;
     static long a2;
     static long a3;
@@ -50,9 +40,7 @@ class ArchiveBrowserIT {
 
     @BeforeAll
     static void start() throws Exception {
-        sidecar = Sidecar.builder(dir).jibris("http://127.0.0.1:9/jibri/api/v1.0")
-                .set("zentrix.http.base-path", BASE_PATH)
-                .set("zentrix.auth.cookie-secure", false).start();
+        sidecar = browserSidecar().set("zentrix.http.base-path", BASE_PATH).start();
         Archive archive = new Archive(sidecar);
         archive.user("olena", Role.OPERATOR, A, "olena-password");
         archive.user("taras", Role.OPERATOR, B, "taras-password");
@@ -66,28 +54,13 @@ class ArchiveBrowserIT {
         browser = Browser.start();
     }
 
-    @AfterAll
-    static void stop() {
-        if (browser != null) browser.close();
-        if (sidecar != null) sidecar.close();
-    }
-
-    @BeforeEach
-    void firstVisit() {
-        browser.viewport(null, null);
-        browser.fresh(sidecar.baseUrl());
-    }
-
-    /** Leaves a screenshot of each test's last page in target/browser-screenshots/, and the console in the log. */
-    @AfterEach
-    void keepEvidence(TestInfo test) {
-        browser.keepEvidence(test.getTestMethod().orElseThrow().getName());
+    @Override
+    String evidencePrefix() {
+        return "";
     }
 
     void logIn(String user, String password) {
-        browser.visible("#login-username").sendKeys(user);
-        browser.find("#login-password").sendKeys(password);
-        browser.find("#login-submit").click();
+        submitLogin(user, password);
         listLoaded();
     }
 

@@ -9,22 +9,15 @@ import com.zentrix.video.auth.Role;
 import com.zentrix.video.testing.ApiClient;
 import com.zentrix.video.testing.Archive;
 import com.zentrix.video.testing.Browser;
-import com.zentrix.video.testing.Sidecar;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 
@@ -33,14 +26,11 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
  * a few days through the real schema (its triggers keep the figures), the uPlot chart drawn with one
  * point per day, the same days in the table and in the API, operators' own figures, English, 360 px.
  */
-class DashboardBrowserIT {
+class DashboardBrowserIT extends BrowserTestBase {
     static final String A = "olena@meet.zentrix.local";
     static final String B = "taras@meet.zentrix.local";
     static final ZoneId KYIV = ZoneId.of("Europe/Kyiv");
     static final String HOSTILE_ROOM = "<img src=x onerror=\"window.zvPwned=1\">window-9";
-    @TempDir static Path dir;
-    static Sidecar sidecar;
-    static Browser browser;
     static LocalDate today;
     /** Days ago -> sessions that started that day (all operators), and olena's. */
     static final Map<Integer, Integer> ALL = new TreeMap<>(Map.of(1, 3, 3, 1, 5, 2, 20, 4));
@@ -48,9 +38,7 @@ class DashboardBrowserIT {
 
     @BeforeAll
     static void start() {
-        sidecar = Sidecar.builder(dir).jibris("http://127.0.0.1:9/jibri/api/v1.0")
-                .set("zentrix.http.base-path", "/recordings")
-                .set("zentrix.auth.cookie-secure", false).start();
+        sidecar = browserSidecar().set("zentrix.http.base-path", "/recordings").start();
         Archive archive = new Archive(sidecar);
         archive.user("olena", Role.OPERATOR, A, "olena-password");
         archive.user("sofia", Role.SUPERVISOR, null, "sofia-password");
@@ -75,27 +63,13 @@ class DashboardBrowserIT {
         browser = Browser.start();
     }
 
-    @AfterAll
-    static void stop() {
-        if (browser != null) browser.close();
-        if (sidecar != null) sidecar.close();
-    }
-
-    @BeforeEach
-    void firstVisit() {
-        browser.viewport(null, null);
-        browser.fresh(sidecar.baseUrl());
-    }
-
-    @AfterEach
-    void keepEvidence(TestInfo test) {
-        browser.keepEvidence("dashboard-" + test.getTestMethod().orElseThrow().getName());
+    @Override
+    String evidencePrefix() {
+        return "dashboard-";
     }
 
     void logIn(String user, String password) {
-        browser.visible("#login-username").sendKeys(user);
-        browser.find("#login-password").sendKeys(password);
-        browser.find("#login-submit").click();
+        submitLogin(user, password);
         browser.visible("#session-list");
     }
 
