@@ -175,10 +175,6 @@ local function live_rooms()
 	return muc.live_rooms();
 end
 
--- The room's recording as Jicofo shows it now: the jibri-recording-status extension in the focus's current
--- presence (Jicofo replaces it on every change and keeps the last one, off included: jitsi/jicofo
--- ChatRoomImpl.setPresenceExtension, JibriRecorder.publishJibriRecordingStatus). Read from the presence
--- rather than from the events sent, so that it holds after a reload too. nil: no focus or no status.
 -- The protocol's "recording" object from a <jibri-recording-status/> element.
 local function recording_fields(status)
 	local a = status.attr;
@@ -191,6 +187,10 @@ local function recording_fields(status)
 	};
 end
 
+-- The room's recording as Jicofo shows it now: the jibri-recording-status extension in the focus's current
+-- presence (Jicofo replaces it on every change and keeps the last one, off included: jitsi/jicofo
+-- ChatRoomImpl.setPresenceExtension, JibriRecorder.publishJibriRecordingStatus). Read from the presence
+-- rather than from the events sent, so that it holds after a reload too. nil: no focus or no status.
 local function recording_now(room)
 	local focus = room:get_occupant_by_nick(room.jid .. "/focus");
 	local presence = focus and focus:get_presence();
