@@ -67,6 +67,16 @@ public interface JibriControl {
         return false;
     }
 
+    /**
+     * Gives no new start to the recorder at jibriUrl until {@link #release}: a stop not yet seen through
+     * is about to be asked again, and must not end a newer recording there. A no-op where the recorder is
+     * not chosen by us (Jicofo picks it).
+     */
+    default void hold(String jibriUrl) {}
+
+    /** Ends a {@link #hold}. */
+    default void release(String jibriUrl) {}
+
     /** Asks the recorder at jibriUrl to stop; returns once it has (finalize included, where it can tell). */
     void stop(String jibriUrl, String jibriSessionId, Target target) throws Exception;
 }

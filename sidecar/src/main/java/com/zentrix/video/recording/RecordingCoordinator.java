@@ -380,6 +380,7 @@ public final class RecordingCoordinator {
         if (a.jibriUrl == null) return; // start still under way: startFinished stops it
         a.over = true;
         store.recordingStopping(a.recordingId, clock.millis());
+        jibri.hold(a.jibriUrl);
         sendStop(room, a);
     }
 
@@ -394,16 +395,77 @@ public final class RecordingCoordinator {
             try {
                 jibri.stop(a.jibriUrl, a.jibriSessionId, target);
                 if (jibri.stopWaitsForFinalize()) {
-                    onLoop(() -> store.recorderStopReturned(a.recordingId, a.jibriSessionId, clock.millis()));
+                    onLoop(() -> {
+                        store.recorderStopReturned(a.recordingId, a.jibriSessionId, clock.millis());
+                        jibri.release(a.jibriUrl);
+                    });
                 }
                 log.info("recorder stopped room={} session={} jibri={}", roomName, a.sessionId, a.jibriUrl);
                 onLoop(() -> room.awaitingModerator.remove(a));
             } catch (JibriControl.NoModerator ex) {
                 onLoop(() -> withRoomContext(room, () -> stopWaitsForModerator(room, a, ex.getMessage())));
             } catch (Exception ex) {
-                log.error("stopping the recorder failed room={} session={} jibri={}: {}", roomName, a.sessionId,
+                log.error("stopping the recorder failed room={} session={} jibri={}: {}; asking again", roomName, a.sessionId,
                         a.jibriUrl, ex.toString());
+                onLoop(() -> withRoomContext(room, () -> retryStop(room, a)));
             }
+        });
+    }
+
+    /**
+     * A stop that failed (lost on the way, refused, timed out) is asked again with backoff until the
+     * recorder is seen stopped, or until the wait for its files gives up (finalize timeout). The recorder
+     * takes no new start meanwhile ({@link JibriControl#hold}).
+     */
+    private void retryStop(Room room, Attempt a) {
+        Duration delay = a.stopDelay == null ? retryInitial : a.stopDelay;
+        a.stopDelay = delay.multipliedBy(2).compareTo(retryMax) > 0 ? retryMax : delay.multipliedBy(2);
+        a.stopRetry = loop.schedule(guarded(() -> withRoomContext(room, () -> finishStop(room, a, "the last stop failed"))),
+                delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Sees a stop through that was asked and never answered: a recorder asked directly is asked whether
+     * it still records, and stopped again if it does, until it is seen idle (held meanwhile, so that
+     * "busy" can only mean this recording); through Jicofo the stop is sent again until the recording is
+     * no longer stopping (Jicofo's off status, its files in, or the finalize timeout gave up on it).
+     */
+    private void finishStop(Room room, Attempt a, String why) {
+        MDC.put("session", Long.toString(a.sessionId));
+        boolean stopping = store.recordingStatus(a.recordingId).filter("stopping"::equals).isPresent();
+        if (!jibri.stopWaitsForFinalize()) {
+            if (!stopping) return;
+            // Jicofo runs one recording per room and a stop names none: with a newer one accepted, the old is off.
+            if (room.attempt != null && room.attempt.jibriUrl != null) return;
+            log.info("asking again to stop the recorder room={} session={} jibriSession={}: {}", room.name, a.sessionId,
+                    a.jibriSessionId, why);
+            sendStop(room, a);
+            return;
+        }
+        io.execute(() -> {
+            Boolean busy = jibri.busy(a.jibriUrl);
+            onLoop(() -> withRoomContext(room, () -> {
+                MDC.put("session", Long.toString(a.sessionId));
+                if (Boolean.FALSE.equals(busy)) {
+                    log.info("recorder is idle: it has stopped room={} session={} jibri={} ({})", room.name, a.sessionId,
+                            a.jibriUrl, why);
+                    store.recordingStopped(a.recordingId, clock.millis()); // its files follow (finalize or sweeper)
+                    jibri.release(a.jibriUrl);
+                } else if (busy == null && !stopping) {
+                    // Unreachable, and its files came or were given up on (finalize timeout): nothing left to see through.
+                    log.warn("recorder cannot be asked whether it stopped room={} session={} jibri={}; no longer waiting for it",
+                            room.name, a.sessionId, a.jibriUrl);
+                    jibri.release(a.jibriUrl);
+                } else if (busy == null) {
+                    log.warn("recorder cannot be asked whether it stopped room={} session={} jibri={}; asking again later",
+                            room.name, a.sessionId, a.jibriUrl);
+                    retryStop(room, a);
+                } else {
+                    log.info("recorder still records; stopping it again room={} session={} jibri={} ({})", room.name,
+                            a.sessionId, a.jibriUrl, why);
+                    sendStop(room, a);
+                }
+            }));
         });
     }
 
@@ -598,6 +660,17 @@ public final class RecordingCoordinator {
                     }
                     reschedule(room, new RecordingPolicy.Outcome(room.state, List.of()).wakeAt(policy.maxLength()));
                 });
+            }
+            // Stops asked just before the restart and never answered: the recorder may record still. Its
+            // hold is taken before any event is in, so no new start can land there first.
+            for (SessionStore.UnfinishedStop u : store.unfinishedStops(!jibri.stateInRoom())) {
+                Room room = rooms.computeIfAbsent(u.roomJid(), jid -> new Room(jid, u.roomName()));
+                Attempt a = new Attempt(u.sessionId(), u.recordingId(), u.jibriSessionId());
+                a.jibriUrl = u.jibriUrl();
+                a.stopRequested = true;
+                a.over = true;
+                jibri.hold(a.jibriUrl);
+                withRoomContext(room, () -> finishStop(room, a, "its stop was not seen through before the restart"));
             }
         })).get(30, TimeUnit.SECONDS);
     }

@@ -215,6 +215,33 @@ public final class SessionStore {
                 }).list());
     }
 
+    /** A stop asked of a recorder for an ended session that was never seen through (a restart came first). */
+    public record UnfinishedStop(long sessionId, String roomJid, String roomName, long recordingId, String jibriSessionId,
+            String jibriUrl) {}
+
+    /**
+     * Recordings of ended sessions whose stop was asked and never answered: the sidecar stopped before the
+     * recorder did (or the stop was lost), so it may record still. With {@code newestPerRecorder} (recorders
+     * asked directly, one call at a time), only where the stop is the last thing that recorder was asked:
+     * a later start on it means the stop had gone through.
+     */
+    public List<UnfinishedStop> unfinishedStops(boolean newestPerRecorder) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT s.id, s.room_jid, s.room_name, r.id, r.jibri_session_id, r.jibri_url "
+                        + "FROM recordings r JOIN sessions s ON s.id = r.session_id "
+                        + "WHERE r.status = 'stopping' AND r.jibri_url IS NOT NULL AND s.ended_ms IS NOT NULL "
+                        + "AND (:newest = 0 OR NOT EXISTS (SELECT 1 FROM recordings n WHERE n.jibri_url = r.jibri_url AND n.id > r.id)) "
+                        + "ORDER BY r.id")
+                .bind("newest", newestPerRecorder ? 1 : 0)
+                .map((rs, ctx) -> new UnfinishedStop(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                        rs.getString(5), rs.getString(6))).list());
+    }
+
+    /** A recording row's status (requested, recording, stopping, stopped, ingested, failed). */
+    public Optional<String> recordingStatus(long recordingId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT status FROM recordings WHERE id = :id")
+                .bind("id", recordingId).mapTo(String.class).findOne());
+    }
+
     private static RecordingRow recordingById(Handle h, long id) {
         return h.createQuery("SELECT id, session_id, jibri_session_id, jibri_url, status, started_ms, stopped_ms FROM recordings WHERE id = :id")
                 .bind("id", id).map((rs, ctx) -> new RecordingRow(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),

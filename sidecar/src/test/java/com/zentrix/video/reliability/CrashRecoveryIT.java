@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zentrix.video.testing.CrashFlow;
+import com.zentrix.video.testing.JibriStandIn;
 import com.zentrix.video.testing.SidecarProcess;
 import com.zentrix.video.testing.XmppClients;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,5 +101,34 @@ class CrashRecoveryIT {
                 sidecar.number("SELECT count(DISTINCT recording_id) FROM files WHERE kind = 'media'"));
         assertEquals(0, sidecar.number("SELECT count(*) FROM (SELECT recording_id FROM files WHERE kind = 'media' GROUP BY recording_id HAVING count(*) > 1)"),
                 "no file ingested twice");
+    }
+
+    @Test
+    void aStopNotSeenThroughBeforeASigkillIsAskedAgainAfterTheRestart() throws Exception {
+        String room = "crash-stop";
+        // Every stop is lost on the way until the restart: only the restarted sidecar can end this recorder.
+        for (JibriStandIn j : flow.jibris) j.loseStops(1000);
+        long id;
+        try (XmppClients.Client op = xmpp.user("olena", "olena-pass"); XmppClients.Client client = xmpp.guest()) {
+            op.join(xmpp.roomJid(room), "olena", "Олена");
+            client.join(xmpp.roomJid(room), "cs", "Клієнт");
+            await().atMost(Duration.ofSeconds(20)).until(() -> "recording".equals(status(room)));
+            id = ((Number) sessions(room).get(0).get("id")).longValue();
+            Thread.sleep(1000);
+            client.close();
+            await().atMost(Duration.ofSeconds(20)).until(() -> Stream.of(flow.jibris).mapToInt(JibriStandIn::stopsLost).sum() >= 1
+                    && sidecar.number("SELECT count(*) FROM sessions WHERE id = ? AND ended_ms IS NOT NULL", id) == 1);
+            sidecar.kill();
+            for (JibriStandIn j : flow.jibris) j.loseStops(0);
+            assertTrue(Stream.of(flow.jibris).anyMatch(j -> j.phase() == JibriStandIn.Phase.RECORDING), "still recording at the kill");
+            sidecar.start();
+            // The operator is still in the room: nothing but the sidecar would ever stop this recorder.
+            for (JibriStandIn j : flow.jibris) j.awaitIdle(Duration.ofSeconds(20));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> "ok".equals(status(room)));
+        assertEquals(1, sessions(room).size());
+        assertEquals(1, sidecar.number("SELECT count(*) FROM recordings WHERE session_id = ?", id), "one recorder");
+        assertEquals(1, sidecar.number("SELECT count(*) FROM files WHERE session_id = ? AND kind = 'media' AND media_error IS NULL", id),
+                "its file ingested once");
     }
 }

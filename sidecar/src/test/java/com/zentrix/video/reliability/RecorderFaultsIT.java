@@ -36,7 +36,7 @@ class RecorderFaultsIT {
     @AfterEach
     void heal() throws InterruptedException {
         for (JibriStandIn j : flow.jibris) {
-            j.skipFinalize(false).failStart500(false).dieMidRecordingAfter(null);
+            j.skipFinalize(false).failStart500(false).dieMidRecordingAfter(null).loseStops(0);
             j.awaitIdle(Duration.ofSeconds(20));
         }
     }
@@ -101,6 +101,23 @@ class RecorderFaultsIT {
         assertTrue(flow.sidecar.number("SELECT count(*) FROM files WHERE session_id = ? AND kind = 'media' AND media_error IS NOT NULL", id) >= 1,
                 "the killed recorder's truncated file is kept, marked unreadable");
         assertTrue(((Number) s.get("recorded_ms")).longValue() < ((Number) s.get("conversation_ms")).longValue());
+    }
+
+    @Test
+    void aStopLostOnTheWayIsAskedAgainUntilTheRecorderHasStopped() throws Exception {
+        for (JibriStandIn j : flow.jibris) j.loseStops(1);
+        conversation("lost-stop", Duration.ofSeconds(2));
+        // The first stop never reaches the recorder: without another one it would record the empty room on.
+        await().atMost(Duration.ofSeconds(15)).until(() -> flow.jibris[0].stopsLost() + flow.jibris[1].stopsLost() == 1);
+        for (JibriStandIn j : flow.jibris) j.awaitIdle(Duration.ofSeconds(20));
+        Map<String, Object> s = awaitStatus("lost-stop", "ok", Duration.ofSeconds(30));
+        long id = ((Number) s.get("id")).longValue();
+        JibriStandIn used = flow.jibris[0].stopsLost() == 1 ? flow.jibris[0] : flow.jibris[1];
+        List<JibriStandIn.SessionOutcome> outcomes = used.outcomes();
+        assertEquals("stopService", outcomes.get(outcomes.size() - 1).endReason(), "stopped by the stop asked again");
+        assertEquals(1, flow.sidecar.number("SELECT count(*) FROM recordings WHERE session_id = ?", id), "one recorder");
+        assertEquals(1, flow.sidecar.number("SELECT count(*) FROM files WHERE session_id = ? AND kind = 'media' "
+                + "AND media_error IS NULL", id), "its file ingested once");
     }
 
     @Test

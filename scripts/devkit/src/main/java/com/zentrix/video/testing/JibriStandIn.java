@@ -114,7 +114,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #failToJoin}, {@link #dieMidRecordingAfter} (SIGKILL: the mp4 has no moov atom, finalize still
  * runs on it — what a crashed ffmpeg leaves the real Jibri), {@link #skipFinalize},
  * {@link #corruptMp4} (the mp4 is cut to a third before finalize), {@link #endCallAfter} (the call
- * ends by itself, as Jibri's empty-call check does: OFF without failure, then finalize).
+ * ends by itself, as Jibri's empty-call check does: OFF without failure, then finalize),
+ * {@link #loseStops} (stopService requests lost on the way: the connection closes with no answer and
+ * the recording goes on, as when a proxy or the network drops them).
  */
 public final class JibriStandIn implements AutoCloseable {
 
@@ -179,6 +181,8 @@ public final class JibriStandIn implements AutoCloseable {
     private volatile Duration dieMidRecordingAfter;
     private volatile boolean skipFinalize;
     private volatile boolean corruptMp4;
+    private final java.util.concurrent.atomic.AtomicInteger lostStops = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger stopsLost = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Duration endCallAfter;
     private volatile boolean offWebhookAfterFinalize;
 
@@ -366,6 +370,10 @@ public final class JibriStandIn implements AutoCloseable {
     public JibriStandIn dieMidRecordingAfter(Duration after) { dieMidRecordingAfter = after; return this; }
     public JibriStandIn skipFinalize(boolean on) { skipFinalize = on; return this; }
     public JibriStandIn corruptMp4(boolean on) { corruptMp4 = on; return this; }
+    /** The next {@code count} stopService requests are lost: the connection closes unanswered, nothing stops. */
+    public JibriStandIn loseStops(int count) { lostStops.set(count); return this; }
+    /** How many stopService requests were lost so far. */
+    public int stopsLost() { return stopsLost.get(); }
     /** The call ends by itself this long after recording started (Jibri's empty-call check); null disables. */
     public JibriStandIn endCallAfter(Duration after) { endCallAfter = after; return this; }
     /**
@@ -439,6 +447,12 @@ public final class JibriStandIn implements AutoCloseable {
         if (!"POST".equals(ex.getRequestMethod())) { respond(ex, 405, null, null); return; }
         Instant receivedAt = Instant.now();
         ex.getRequestBody().readAllBytes();
+        if (lostStops.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            stopsLost.incrementAndGet();
+            log.info("fault loseStops: stopService lost, the recording goes on");
+            ex.close(); // no answer: the caller sees the connection close
+            return;
+        }
         String stopped = stopService("stopService");
         stopRequests.add(new StopRequest(receivedAt, Instant.now(), stopped)); // before the answer, so tests see it
         respond(ex, 200, null, null);

@@ -100,7 +100,21 @@ public final class HttpJibriPool implements JibriControl {
         return why;
     }
 
+    /** Recorders whose stop is not yet seen through: no start goes to them (see {@link #hold}). */
+    private final java.util.Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void hold(String jibriUrl) {
+        held.add(jibriUrl);
+    }
+
+    @Override
+    public void release(String jibriUrl) {
+        held.remove(jibriUrl);
+    }
+
     private String tryStart(String url, String jibriSessionId, String roomName) {
+        if (held.contains(url)) return "still stopping an earlier recording";
         try {
             Known k = known.remove(url); // used once: after a start it is busy anyway
             if (k == null || !k.idleAndHealthy() || System.currentTimeMillis() - k.atMs() > FRESH_MS) {
