@@ -250,8 +250,15 @@ public final class App implements AutoCloseable {
             }
         }), checkMs, checkMs, TimeUnit.MILLISECONDS);
 
-        int resumed = ingestor.resumePending();
-        if (resumed > 0) log.info("resuming {} unfinished finalize hand-overs", resumed);
+        // The backlog of hand-overs left by a restart waits until the rooms have been put right (Prosody's
+        // first snapshot applied, or the time that may take): hashing and probing files must not slow the
+        // decisions that matter then. The files stay where they are meanwhile; new hand-overs go at once.
+        java.util.concurrent.atomic.AtomicBoolean backlogResumed = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable resumeBacklog = () -> {
+            if (backlogResumed.getAndSet(true)) return;
+            int resumed = ingestor.resumePending();
+            if (resumed > 0) log.info("resuming {} unfinished finalize hand-overs", resumed);
+        };
         long every = Math.max(1, Math.min(30, config.finalizeHook().timeout().toSeconds() / 4));
         loop.scheduleWithFixedDelay(() -> coordinator.expireMissingFinalizes(config.finalizeHook().timeout()),
                 every, every, TimeUnit.SECONDS);
@@ -283,10 +290,16 @@ public final class App implements AutoCloseable {
             ProsodySnapshots snapshots = new ProsodySnapshots(config.prosody().snapshotUrl(), prosodySignatures, parser, clock);
             long reconcileMs = config.prosody().reconcileInterval().toMillis();
             maintenance.scheduleWithFixedDelay(guard("reconcile", () -> {
-                snapshots.fetch().ifPresent(s -> sequencer.resyncAll(s, coordinator::reconcile));
+                snapshots.fetch().ifPresent(s -> sequencer.resyncAll(s, snap -> {
+                    coordinator.reconcile(snap);
+                    resumeBacklog.run();
+                }));
                 coordinator.checkRecorders();
             }), 0, reconcileMs, TimeUnit.MILLISECONDS);
+            maintenance.schedule(guard("hand-over backlog", resumeBacklog),
+                    config.recording().restartWait().plus(config.prosody().reconcileInterval()).toMillis(), TimeUnit.MILLISECONDS);
         } else {
+            resumeBacklog.run();
             long reconcileMs = config.prosody().reconcileInterval().toMillis();
             maintenance.scheduleWithFixedDelay(guard("recorder check", coordinator::checkRecorders), reconcileMs, reconcileMs,
                     TimeUnit.MILLISECONDS);

@@ -115,9 +115,13 @@ public final class Ingestor {
     public int resumePending() {
         List<Long> ids = jdbi.withHandle(h -> h.createQuery("SELECT id FROM handovers WHERE state IN ('pending', 'failed') ORDER BY id")
                 .mapTo(Long.class).list());
-        queued.addAll(ids);
-        ids.forEach(id -> executor.execute(() -> ingest(id)));
-        return ids.size();
+        int n = 0;
+        for (long id : ids) {
+            if (!queued.add(id)) continue; // a retry already has it
+            executor.execute(() -> ingest(id));
+            n++;
+        }
+        return n;
     }
 
     /**

@@ -18,8 +18,8 @@ public final class MediaProbe {
     }
 
     public Result probe(Path file) {
-        ProcessBuilder pb = new ProcessBuilder(List.of(ffprobe, "-v", "error", "-show_entries", "format=duration",
-                "-of", "default=noprint_wrappers=1:nokey=1", file.toString()));
+        ProcessBuilder pb = new ProcessBuilder(LowPriority.command(List.of(ffprobe, "-v", "error", "-show_entries", "format=duration",
+                "-of", "default=noprint_wrappers=1:nokey=1", file.toString())));
         try {
             Process p = pb.start();
             p.getOutputStream().close();
@@ -29,6 +29,9 @@ public final class MediaProbe {
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (p.exitValue() == 126 || p.exitValue() == 127) { // nice could not start it
+                return new Result(null, "ffprobe could not run: " + err.lines().findFirst().orElse("exit " + p.exitValue()));
+            }
             if (p.exitValue() != 0 || out.isEmpty() || out.equals("N/A")) {
                 String first = err.isEmpty() ? "no duration" : err.lines().findFirst().orElse(err);
                 return new Result(null, first.length() > 300 ? first.substring(0, 300) : first);

@@ -230,7 +230,7 @@ public final class PrewarmCut {
     }
 
     private static String run(List<String> command, Duration timeout) throws IOException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
+        Process p = new ProcessBuilder(LowPriority.command(command)).redirectErrorStream(false).start();
         p.getOutputStream().close();
         try {
             java.util.concurrent.Future<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {

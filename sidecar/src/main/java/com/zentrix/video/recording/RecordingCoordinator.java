@@ -95,6 +95,8 @@ public final class RecordingCoordinator {
         RoomEvent.Recording early;
         /** The recorder said capture runs. */
         boolean on;
+        /** How long the recorder took to answer the start (written off the loop, read after it handed back). */
+        volatile long answeredInMs;
         /** Taken back after a restart and not yet seen in Jicofo's status: whether it still runs is unknown. */
         boolean adopted;
         /** The next try of a stop that waits for a moderator, and the pause before the one after. */
@@ -294,12 +296,14 @@ public final class RecordingCoordinator {
         room.attempt = a;
         JibriControl.Target target = new JibriControl.Target(room.jid, room.name, a.staffOccupant);
         io.execute(() -> {
+            long asked = System.nanoTime();
             JibriControl.StartResult r;
             try {
                 r = jibri.start(jibriSessionId, target);
             } catch (RuntimeException ex) {
                 r = JibriControl.StartResult.failed("recorder call failed: " + ex);
             }
+            a.answeredInMs = (System.nanoTime() - asked) / 1_000_000;
             JibriControl.StartResult result = r;
             onLoop(() -> withRoomContext(room, () -> startFinished(room, a, result)));
         });
@@ -342,8 +346,8 @@ public final class RecordingCoordinator {
             // Accepted is not recording yet: Jibri says ON once capture runs.
             store.setStatus(a.sessionId, "starting", room.state.warming() ? SessionStore.WARMING
                     : "recorder " + r.jibriUrl() + " is joining the call", now);
-            log.info("recorder accepted room={} session={} jibri={} jibriSession={}", room.name, a.sessionId,
-                    r.jibriUrl(), a.jibriSessionId);
+            log.info("recorder accepted room={} session={} jibri={} jibriSession={} answeredInMs={}", room.name, a.sessionId,
+                    r.jibriUrl(), a.jibriSessionId, a.answeredInMs);
             RoomEvent.Recording early = a.early;
             a.early = null;
             if (early != null && a.jibriSessionId.equals(early.sessionId())) recordingStatus(room, early);

@@ -60,7 +60,7 @@ class ChurnCrashIT {
 
     @BeforeAll
     static void start() throws Exception {
-        flow = new CrashFlow(dir, JIBRIS, j -> j.capture("testsrc=size=64x48:rate=5", "sine=frequency=440:sample_rate=8000"),
+        flow = new CrashFlow(dir, JIBRIS, j -> j.capture("color=c=gray:size=32x32:rate=1", "anullsrc=r=8000:cl=mono"),
                 s -> s, OPERATORS);
     }
 

@@ -37,7 +37,12 @@ public final class SidecarProcess implements AutoCloseable {
     public SidecarProcess start() throws Exception {
         if (!Files.isRegularFile(JAR)) throw new IllegalStateException("build the jar first (mvn package): " + JAR);
         starts++;
-        process = new ProcessBuilder("java", "-jar", JAR.toString(), "serve", "--config", config.toString())
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("java"));
+        // For a look inside a run (a profiler, say): -Dzentrix.sidecar.jvm-args="...", {n} = this start's number.
+        String extra = System.getProperty("zentrix.sidecar.jvm-args", "").strip();
+        if (!extra.isEmpty()) command.addAll(java.util.List.of(extra.replace("{n}", Integer.toString(starts)).split("\\s+")));
+        command.addAll(java.util.List.of("-jar", JAR.toString(), "serve", "--config", config.toString()));
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         HttpClient http = HttpClient.newHttpClient();
         Instant end = Instant.now().plusSeconds(30);
