@@ -133,7 +133,8 @@ public final class App implements AutoCloseable {
                 config.jibri().retryInitialDelay(), config.jibri().retryMaxDelay(),
                 config.privacy().noticeUrl().isBlank() ? RecordingNotice.NONE
                         : new ProsodyNotice(config.privacy().noticeUrl(), config.privacy().noticeText(), prosodySignatures, json, clock),
-                config.recording().prewarm()::covers);
+                config.recording().prewarm()::covers)
+                .recorderWatch(config.jibri().assumeCapturingAfter(), config.jibri().unreachableAfter());
         this.journal = new EventJournal(db.jdbi(), clock);
         EventSequencer sequencer = new EventSequencer(loop, config.prosody().reorderWindow(), coordinator::onEvent);
         EventParser parser = new EventParser(json);
@@ -182,7 +183,7 @@ public final class App implements AutoCloseable {
         RetentionApi retentionApi = new RetentionApi(db.jdbi(), retentionPolicies, deletions, audit, json, clock);
         SubjectApi subjectApi = new SubjectApi(new Subjects(db.jdbi(), deletions, audit, json, clock), json, clock);
 
-        this.web = WebServer.create(config.http().pathPrefix(), json, app -> {
+        this.web = WebServer.create(config.http().pathPrefix(), config.http().trustedProxies(), json, app -> {
             app.get("/api/v1/health", ctx -> ctx.json(Map.of("status", "ok")));
             app.post("/api/v1/events", intake::handle);
             app.post("/api/v1/jibri/v1/status", webhooks::status);

@@ -115,19 +115,10 @@ public final class MediaApi {
         long start = 0;
         long end = size - 1;
         if (range != null) {
-            Matcher m = RANGE.matcher(range.strip());
-            if (!m.matches() || (m.group(1).isEmpty() && m.group(2).isEmpty())) {
-                throw unsatisfiable(ctx, size); // includes multi-range requests, which we do not serve
-            }
-            if (m.group(1).isEmpty()) {
-                long suffix = Long.parseLong(m.group(2));
-                if (suffix == 0) throw unsatisfiable(ctx, size);
-                start = Math.max(0, size - suffix);
-            } else {
-                start = Long.parseLong(m.group(1));
-                if (!m.group(2).isEmpty()) end = Math.min(Long.parseLong(m.group(2)), size - 1);
-                if (start >= size || end < start) throw unsatisfiable(ctx, size);
-            }
+            long[] r = byteRange(range, size);
+            if (r == null) throw unsatisfiable(ctx, size); // includes multi-range requests, which we do not serve
+            start = r[0];
+            end = r[1];
             ctx.status(206);
             ctx.header("Content-Range", "bytes " + start + "-" + end + "/" + size);
         }
@@ -207,6 +198,32 @@ public final class MediaApi {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The first and last byte a single-range {@code Range} header asks for in a file of {@code size} bytes
+     * (RFC 9110 14.1.2: a last position past the end means the end, a suffix longer than the file means the
+     * whole file, numbers too long for a long are just very large), or null when it is unsatisfiable or
+     * not a form we serve.
+     */
+    static long[] byteRange(String header, long size) {
+        Matcher m = RANGE.matcher(header.strip());
+        if (!m.matches() || (m.group(1).isEmpty() && m.group(2).isEmpty())) return null;
+        if (m.group(1).isEmpty()) {
+            long suffix = position(m.group(2));
+            if (suffix == 0 || size == 0) return null;
+            return new long[] {Math.max(0, size - suffix), size - 1};
+        }
+        long start = position(m.group(1));
+        long end = m.group(2).isEmpty() ? size - 1 : Math.min(position(m.group(2)), size - 1);
+        if (start >= size || end < start) return null;
+        return new long[] {start, end};
+    }
+
+    /** A byte position; one beyond any file's size when it has more digits than a long holds. */
+    private static long position(String digits) {
+        String d = digits.replaceFirst("^0+(?=.)", "");
+        return d.length() > 18 ? Long.MAX_VALUE : Long.parseLong(d);
     }
 
     private static ApiException unsatisfiable(Context ctx, long size) {

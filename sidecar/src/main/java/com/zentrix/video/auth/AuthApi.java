@@ -142,10 +142,11 @@ public final class AuthApi {
         boolean redirect = ctx.method().name().equals("GET");
         String token = redirect ? ctx.queryParam("jwt") : body(ctx).path("token").asText(null);
         String ip = ctx.ip();
-        if (limiter.blocked(ip, "jwt")) throw new ApiException(429, "too_many_attempts", "too many failed logins; wait a minute");
+        // Per address only: a forged token names nobody, and one sender must not lock out everyone's sign-on.
+        if (limiter.blocked(ip)) throw new ApiException(429, "too_many_attempts", "too many failed logins; wait a minute");
         Optional<JwtLogin.Identity> id = jwt.verify(token);
         if (id.isEmpty()) {
-            limiter.failed(ip, "jwt");
+            limiter.failed(ip);
             audit.record(null, "login_failed", null, "method=jwt", ip);
             throw new ApiException(401, "bad_token", "the token is invalid or expired");
         }
@@ -196,6 +197,12 @@ public final class AuthApi {
     }
 
     private JsonNode body(Context ctx) {
+        // Login CSRF: a cross-site form can post text/plain or a form encoding, never application/json
+        // (that takes a CORS preflight we never grant), so a foreign page cannot log a browser in as someone else.
+        String type = ctx.contentType();
+        if (type == null || !type.strip().toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            throw new ApiException(415, "unsupported_media_type", "send the login as Content-Type: application/json");
+        }
         try {
             JsonNode n = json.readTree(Bodies.readLimited(ctx, 16 * 1024));
             if (n == null || !n.isObject()) throw ApiException.badRequest("bad_request", "body must be a JSON object");

@@ -24,6 +24,15 @@ public final class LoginLimiter {
         return count("ip:" + ip) >= perMinute * 10 || count("user:" + username.toLowerCase(java.util.Locale.ROOT)) >= perMinute;
     }
 
+    /** For a login that names nobody until it is verified (a JWT): the address's count only. */
+    public boolean blocked(String ip) {
+        return count("ip:" + ip) >= perMinute * 10;
+    }
+
+    public void failed(String ip) {
+        add("ip:" + ip);
+    }
+
     public void failed(String ip, String username) {
         add("ip:" + ip);
         add("user:" + username.toLowerCase(java.util.Locale.ROOT));

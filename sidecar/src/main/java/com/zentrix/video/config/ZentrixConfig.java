@@ -29,7 +29,12 @@ public record ZentrixConfig(
         ZoneId timeZone,
         Live live) {
 
-    public record Http(String host, int port, String basePath, String publicUrl) {
+    /**
+     * trustedProxies: peer addresses (nginx in front of us) whose X-Forwarded-For names the real client;
+     * from any other peer the header is ignored, so nobody can choose the address the audit trail and the
+     * login limiter see.
+     */
+    public record Http(String host, int port, String basePath, String publicUrl, Set<String> trustedProxies) {
         /** The base path with a leading and without a trailing slash; "" for the root. */
         public String pathPrefix() {
             String p = basePath.strip();
@@ -64,6 +69,8 @@ public record ZentrixConfig(
             Path recordingsDir,
             Duration requestTimeout,
             Duration stopTimeout,
+            Duration assumeCapturingAfter,
+            Duration unreachableAfter,
             CallLogin callLogin,
             Set<String> webhookAllowed,
             Duration retryInitialDelay,
@@ -136,7 +143,7 @@ public record ZentrixConfig(
             Config occ = c.getConfig("occupants");
             ZentrixConfig cfg = new ZentrixConfig(
                     new Http(http.getString("host"), http.getInt("port"), http.getString("base-path"),
-                            http.getString("public-url")),
+                            http.getString("public-url"), Set.copyOf(http.getStringList("trusted-proxies"))),
                     Path.of(c.getString("database.path")),
                     Path.of(c.getString("archive.dir")),
                     new Security(c.getString("security.admin-token"), c.getDuration("security.max-clock-skew")),
@@ -158,7 +165,8 @@ public record ZentrixConfig(
                             c.getDuration("finalize.sweep-after")),
                     new Jibri(jibri.getString("mode"), List.copyOf(jibri.getStringList("base-urls")),
                             Path.of(jibri.getString("recordings-dir")), jibri.getDuration("request-timeout"),
-                            jibri.getDuration("stop-timeout"),
+                            jibri.getDuration("stop-timeout"), jibri.getDuration("assume-capturing-after"),
+                            jibri.getDuration("unreachable-after"),
                             new CallLogin(login.getString("domain"), login.getString("username"),
                                     login.getString("password")),
                             Set.copyOf(jibri.getStringList("webhook-allowed")),

@@ -99,6 +99,10 @@ public final class RecordingCoordinator {
         volatile long answeredInMs;
         /** Taken back after a restart and not yet seen in Jicofo's status: whether it still runs is unknown. */
         boolean adopted;
+        /** When the recorder accepted the start (or the attempt was adopted after a restart); 0 before. */
+        long acceptedMs;
+        /** Since when the recorder could not be asked whether it is busy; -1 while it answers. */
+        long unreachableSinceMs = -1;
         /** The next try of a stop that waits for a moderator, and the pause before the one after. */
         ScheduledFuture<?> stopRetry;
         Duration stopDelay;
@@ -117,6 +121,9 @@ public final class RecordingCoordinator {
     /** What a live view shows of a room. */
     public record RoomView(String jid, String name, RoomState.Phase phase, Long sessionId, long staff, long clients,
             String jibriSessionId, String jibriUrl) {}
+
+    private volatile Duration assumeCapturingAfter;
+    private volatile Duration unreachableAfter;
 
     public RecordingCoordinator(RecordingPolicy policy, OccupantClassifier classifier, SessionStore store,
             JibriControl jibri, ScheduledExecutorService loop, ExecutorService io, ExecutorService stopper, Clock clock,
@@ -140,6 +147,18 @@ public final class RecordingCoordinator {
         this.clock = clock;
         this.retryInitial = retryInitial;
         this.retryMax = retryMax;
+    }
+
+    /**
+     * How the recorder check judges a recorder asked directly (not through Jicofo): still busy this long
+     * after accepting without a word of capture, it captures (its one ON webhook was lost: Jibri gives up
+     * a call it cannot join within 30 s and goes IDLE); unreachable this long, it is gone. Null: never.
+     * Set once, before the first event.
+     */
+    public RecordingCoordinator recorderWatch(Duration assumeCapturingAfter, Duration unreachableAfter) {
+        this.assumeCapturingAfter = assumeCapturingAfter;
+        this.unreachableAfter = unreachableAfter;
+        return this;
     }
 
     /** Handles one event, in order; runs on the loop (the sequencer calls it there). */
@@ -336,6 +355,7 @@ public final class RecordingCoordinator {
                 a.jibriSessionId = r.sessionId();
             }
             store.recordingAccepted(a.recordingId, r.jibriUrl(), now);
+            a.acceptedMs = now;
             if (a.stopRequested || room.attempt != a) {
                 log.info("recorder started after the session ended; stopping it room={} session={} jibri={}", room.name,
                         a.sessionId, r.jibriUrl());
@@ -654,6 +674,7 @@ public final class RecordingCoordinator {
                         a.jibriUrl = o.live().jibriUrl();
                         a.adopted = true;
                         a.on = store.recordingWasOn(a.recordingId); // the room was told already
+                        a.acceptedMs = clock.millis(); // when it was accepted before is not kept; count from now
                         room.attempt = a;
                         if (a.jibriUrl == null) {
                             // The start was under way when we stopped: whether Jibri took it is unknown.
@@ -684,13 +705,38 @@ public final class RecordingCoordinator {
         return new RoomState(st.present(), st.phase(), st.sessionStart(), deadline, st.graceReason());
     }
 
-    /** Asks the recorder whether it is still busy; if not, it stopped without telling us. */
+    /**
+     * Asks the recorder whether it is still busy. Idle: it stopped without telling us. Busy long after it
+     * accepted, with no ON: it captures (see {@link #recorderWatch}). Unreachable for long: it is gone.
+     */
     private void checkRecorder(Room room, Attempt a, String why) {
         String url = a.jibriUrl;
         io.execute(() -> {
             Boolean busy = jibri.busy(url);
             onLoop(() -> withRoomContext(room, () -> {
-                if (Boolean.FALSE.equals(busy) && room.attempt == a && !a.stopRequested) recorderGone(room, a, why);
+                if (room.attempt != a || a.stopRequested) return;
+                if (Boolean.FALSE.equals(busy)) {
+                    recorderGone(room, a, why);
+                    return;
+                }
+                if (jibri.stateInRoom()) return; // Jicofo's status in the room speaks for these (reconcileRecorder)
+                long now = clock.millis();
+                if (busy == null) {
+                    if (a.unreachableSinceMs < 0) {
+                        a.unreachableSinceMs = now;
+                        log.warn("recorder cannot be reached room={} session={} jibri={}", room.name, a.sessionId, url);
+                    } else if (unreachableAfter != null && now - a.unreachableSinceMs >= unreachableAfter.toMillis()) {
+                        recorderGone(room, a, "recorder " + url + " unreachable for " + (now - a.unreachableSinceMs) / 1000 + " s");
+                    }
+                    return;
+                }
+                if (a.unreachableSinceMs >= 0) log.info("recorder reachable again room={} session={} jibri={}", room.name, a.sessionId, url);
+                a.unreachableSinceMs = -1;
+                if (!a.on && assumeCapturingAfter != null && a.acceptedMs > 0 && now - a.acceptedMs >= assumeCapturingAfter.toMillis()) {
+                    log.warn("recorder still busy {} s after accepting, so it joined and captures; its ON webhook never came "
+                            + "room={} session={} jibriSession={}", (now - a.acceptedMs) / 1000, room.name, a.sessionId, a.jibriSessionId);
+                    recorderStatus(a.jibriSessionId, true, null);
+                }
             }));
         });
     }

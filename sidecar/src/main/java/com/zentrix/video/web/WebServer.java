@@ -8,6 +8,7 @@ import io.javalin.json.JavalinJackson;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,9 +19,11 @@ public final class WebServer {
 
     private WebServer() {}
 
-    public static Javalin create(String pathPrefix, ObjectMapper json, Consumer<Javalin> routes) {
+    public static Javalin create(String pathPrefix, Set<String> trustedProxies, ObjectMapper json, Consumer<Javalin> routes) {
         Javalin app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
+            // ctx.ip() is who the audit trail and the login limiter see: behind nginx, the client it names.
+            cfg.contextResolver.ip = ctx -> clientAddress(ctx.req().getRemoteAddr(), ctx.header("X-Forwarded-For"), trustedProxies);
             cfg.router.contextPath = pathPrefix.isEmpty() ? "/" : pathPrefix;
             cfg.router.treatMultipleSlashesAsSingleSlash = false;
             cfg.jsonMapper(new JavalinJackson(json, false));
@@ -52,6 +55,18 @@ public final class WebServer {
         });
         routes.accept(app);
         return app;
+    }
+
+    /**
+     * The client's address: the peer's, unless the peer is a trusted proxy that says whom it forwards for.
+     * nginx (as install.sh configures it) sets the header to the one address it accepted the connection
+     * from; a proxy that appends gives a list, whose last entry is the one it added itself.
+     */
+    static String clientAddress(String peer, String forwardedFor, Set<String> trustedProxies) {
+        if (forwardedFor == null || !trustedProxies.contains(peer)) return peer;
+        String[] hops = forwardedFor.split(",", -1);
+        String last = hops[hops.length - 1].strip();
+        return last.isEmpty() || last.length() > 64 || !last.matches("[0-9A-Fa-f.:\\[\\]]+") ? peer : last;
     }
 
     /**

@@ -16,6 +16,7 @@ public final class ApiClient {
     private final String base;
     private final HttpClient http;
     private String csrf;
+    private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
 
     public ApiClient(String base) {
         this.base = base;
@@ -35,6 +36,12 @@ public final class ApiClient {
         return this;
     }
 
+    /** Sends this header with every request from now on (e.g. X-Forwarded-For, as nginx would). */
+    public ApiClient header(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
     public void csrf(String token) {
         this.csrf = token;
     }
@@ -46,6 +53,7 @@ public final class ApiClient {
     public HttpResponse<byte[]> getBytes(String path, String range) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).GET();
         if (range != null) b.header("Range", range);
+        headers.forEach(b::header);
         try {
             return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
@@ -75,6 +83,7 @@ public final class ApiClient {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder b) {
+        headers.forEach(b::header);
         try {
             return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

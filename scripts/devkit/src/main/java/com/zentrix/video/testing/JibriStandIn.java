@@ -182,6 +182,7 @@ public final class JibriStandIn implements AutoCloseable {
     private volatile boolean skipFinalize;
     private volatile boolean corruptMp4;
     private final java.util.concurrent.atomic.AtomicInteger lostStops = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger lostOns = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger stopsLost = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Duration endCallAfter;
     private volatile boolean offWebhookAfterFinalize;
@@ -372,6 +373,11 @@ public final class JibriStandIn implements AutoCloseable {
     public JibriStandIn corruptMp4(boolean on) { corruptMp4 = on; return this; }
     /** The next {@code count} stopService requests are lost: the connection closes unanswered, nothing stops. */
     public JibriStandIn loseStops(int count) { lostStops.set(count); return this; }
+    /**
+     * The next {@code count} session ON webhooks never arrive, as when the subscriber does not answer
+     * within Jibri's 2 s request timeout: Jibri logs it and never sends that ON again (WebhookClient.kt).
+     */
+    public JibriStandIn loseOnWebhooks(int count) { lostOns.set(count); return this; }
     /** How many stopService requests were lost so far. */
     public int stopsLost() { return stopsLost.get(); }
     /** The call ends by itself this long after recording started (Jibri's empty-call check); null disables. */
@@ -751,6 +757,10 @@ public final class JibriStandIn implements AutoCloseable {
             }
             scheduleFaults(s);
             log.info("Current service started up successfully, sending status on (session {})", s.sessionId);
+            if (lostOns.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                log.info("fault loseOnWebhooks: the ON webhook of session {} is lost (its delivery timed out)", s.sessionId);
+                return;
+            }
             sendAndWait("/v1/session/status", sessionEvent(s.sessionId, "ON", null, null));
         }
     }
@@ -1127,6 +1137,7 @@ public final class JibriStandIn implements AutoCloseable {
     /** Stops the HTTP server and kills any ffmpeg; no finalize, no webhooks. */
     @Override
     public void close() {
+        if (closed) return;
         closed = true;
         server.stop(0);
         Session s = current;
