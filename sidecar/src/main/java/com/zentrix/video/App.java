@@ -129,13 +129,13 @@ public final class App implements AutoCloseable {
         this.coordinator = new RecordingCoordinator(
                 new RecordingPolicy(config.recording().gracePeriod(), config.recording().maxLength(),
                         config.recording().prewarm().maxWait()),
-                new OccupantClassifier(config.occupants()), sessions, jibri, loop, io, stopper, clock,
+                new OccupantClassifier(config.occupants()), new SessionStore(db.ownConnection("recording-loop")), jibri, loop, io, stopper, clock,
                 config.jibri().retryInitialDelay(), config.jibri().retryMaxDelay(),
                 config.privacy().noticeUrl().isBlank() ? RecordingNotice.NONE
                         : new ProsodyNotice(config.privacy().noticeUrl(), config.privacy().noticeText(), prosodySignatures, json, clock),
                 config.recording().prewarm()::covers)
                 .recorderWatch(config.jibri().assumeCapturingAfter(), config.jibri().unreachableAfter());
-        this.journal = new EventJournal(db.jdbi(), clock);
+        this.journal = new EventJournal(db.ownConnection("event-journal"), clock);
         EventSequencer sequencer = new EventSequencer(loop, config.prosody().reorderWindow(), coordinator::onEvent);
         EventParser parser = new EventParser(json);
         EventIntake intake = new EventIntake(prosodySignatures, parser, journal, sequencer, config.prosody().maxEventBytes(),

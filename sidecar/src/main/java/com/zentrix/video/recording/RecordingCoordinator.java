@@ -235,8 +235,11 @@ public final class RecordingCoordinator {
             room.attempt = null;
             room.sessionId = null;
             log.info("recording stopped room={} session={} reason={}", room.name, id, s.reason());
-            if (a != null && !a.over) stopRecorder(room, a);
-            store.endSession(id, s.reason(), s.conversationEnded().toEpochMilli(), now.toEpochMilli());
+            boolean stop = a != null && !a.over;
+            // The session's end and its recorder's stop are written together, before the stop is sent.
+            store.endSession(id, s.reason(), s.conversationEnded().toEpochMilli(), now.toEpochMilli(),
+                    stop && a.jibriUrl != null ? a.recordingId : null);
+            if (stop) stopRecorder(room, a);
         } else if (d instanceof Decision.Warm w) {
             room.attempts = 0;
             room.retryDelay = retryInitial;

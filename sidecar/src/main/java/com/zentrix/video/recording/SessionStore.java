@@ -108,7 +108,23 @@ public final class SessionStore {
 
     /** Ends the session: stopping while a recorder still has to hand its files over, else settled. */
     public void endSession(long sessionId, String stopReason, long conversationEndedMs, long nowMs) {
+        endSession(sessionId, stopReason, conversationEndedMs, nowMs, null);
+    }
+
+    /**
+     * Ends the session and, in the same transaction, marks its recorder's stop as asked
+     * ({@code stoppingRecordingId}, null for none): a crash can never leave the one written without the
+     * other (ChurnCrashIT caught a SIGKILL between the two writes: an open session whose recording said
+     * 'stopping' was neither adopted with its recorder nor found among the unfinished stops, and its
+     * Jibri recorded the empty room on).
+     */
+    public void endSession(long sessionId, String stopReason, long conversationEndedMs, long nowMs, Long stoppingRecordingId) {
         jdbi.useTransaction(h -> {
+            if (stoppingRecordingId != null) {
+                h.createUpdate("UPDATE recordings SET status = 'stopping', stopped_ms = coalesce(stopped_ms, :now) "
+                                + "WHERE id = :id AND status IN ('requested', 'recording')")
+                        .bind("now", nowMs).bind("id", stoppingRecordingId).execute();
+            }
             h.createUpdate("UPDATE sessions SET ended_ms = :end, updated_ms = :now WHERE id = :id AND ended_ms IS NULL")
                     .bind("end", conversationEndedMs).bind("now", nowMs).bind("id", sessionId).execute();
             h.createUpdate("UPDATE client_presence SET to_ms = :end WHERE session_id = :s AND to_ms IS NULL")
@@ -215,12 +231,12 @@ public final class SessionStore {
                 }).list());
     }
 
-    /** A stop asked of a recorder for an ended session that was never seen through (a restart came first). */
+    /** A stop asked of a recorder that was never seen through (a restart came first). */
     public record UnfinishedStop(long sessionId, String roomJid, String roomName, long recordingId, String jibriSessionId,
             String jibriUrl) {}
 
     /**
-     * Recordings of ended sessions whose stop was asked and never answered: the sidecar stopped before the
+     * Recordings whose stop was asked and never answered: the sidecar stopped before the
      * recorder did (or the stop was lost), so it may record still. With {@code newestPerRecorder} (recorders
      * asked directly, one call at a time), only where the stop is the last thing that recorder was asked:
      * a later start on it means the stop had gone through.
@@ -228,7 +244,7 @@ public final class SessionStore {
     public List<UnfinishedStop> unfinishedStops(boolean newestPerRecorder) {
         return jdbi.withHandle(h -> h.createQuery("SELECT s.id, s.room_jid, s.room_name, r.id, r.jibri_session_id, r.jibri_url "
                         + "FROM recordings r JOIN sessions s ON s.id = r.session_id "
-                        + "WHERE r.status = 'stopping' AND r.jibri_url IS NOT NULL AND s.ended_ms IS NOT NULL "
+                        + "WHERE r.status = 'stopping' AND r.jibri_url IS NOT NULL "
                         + "AND (:newest = 0 OR NOT EXISTS (SELECT 1 FROM recordings n WHERE n.jibri_url = r.jibri_url AND n.id > r.id)) "
                         + "ORDER BY r.id")
                 .bind("newest", newestPerRecorder ? 1 : 0)

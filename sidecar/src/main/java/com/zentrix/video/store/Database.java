@@ -21,13 +21,16 @@ import org.sqlite.SQLiteDataSource;
 public final class Database implements AutoCloseable {
     private final HikariDataSource pool;
     private final Jdbi jdbi;
+    private final SQLiteDataSource sqliteDs;
+    private final java.util.List<HikariDataSource> ownPools = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Path path;
 
     private final java.util.concurrent.ScheduledExecutorService checkpointer;
 
-    private Database(Path path, HikariDataSource pool) {
+    private Database(Path path, HikariDataSource pool, SQLiteDataSource sqliteDs) {
         this.path = path;
         this.pool = pool;
+        this.sqliteDs = sqliteDs;
         this.jdbi = Jdbi.create(pool).installPlugin(new SqlObjectPlugin());
         this.checkpointer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sqlite-checkpoint");
@@ -100,23 +103,38 @@ public final class Database implements AutoCloseable {
         };
         sqliteDs.setUrl("jdbc:sqlite:" + path.toAbsolutePath());
 
+        HikariDataSource pool = pool(sqliteDs, "sqlite", 4);
+        Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+        return new Database(path, pool, sqliteDs);
+    }
+
+    private static HikariDataSource pool(SQLiteDataSource sqliteDs, String name, int size) {
         HikariConfig hc = new HikariConfig();
         hc.setDataSource(sqliteDs);
-        hc.setPoolName("sqlite");
-        hc.setMaximumPoolSize(4);
+        hc.setPoolName(name);
+        hc.setMaximumPoolSize(size);
         hc.setMinimumIdle(1);
         // SQLite's automatic checkpoint runs (with fsync) inside whichever commit crosses the limit,
         // stalling that request; a background thread checkpoints instead (docs/BENCHMARKS.md). The
         // limit stays as a bound on the WAL's size should the background thread fall behind.
         hc.setConnectionInitSql("PRAGMA wal_autocheckpoint = 20000");
-        HikariDataSource pool = new HikariDataSource(hc);
-
-        Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
-        return new Database(path, pool);
+        return new HikariDataSource(hc);
     }
 
     public Jdbi jdbi() {
         return jdbi;
+    }
+
+    /**
+     * A connection of the caller's own (for one thread: the recording loop, the event journal). Writers
+     * that wait for SQLite's write lock hold their pooled connection meanwhile: during ChurnCrashIT's
+     * restart, jstack showed four finalize hand-overs holding all four while the loop, with its stops and
+     * starts, waited for one. With its own connection a decision waits at most for the write lock.
+     */
+    public Jdbi ownConnection(String name) {
+        HikariDataSource own = pool(sqliteDs, "sqlite-" + name, 1);
+        ownPools.add(own);
+        return Jdbi.create(own).installPlugin(new SqlObjectPlugin());
     }
 
     public Path path() {
@@ -126,6 +144,7 @@ public final class Database implements AutoCloseable {
     @Override
     public void close() {
         checkpointer.shutdownNow();
+        ownPools.forEach(HikariDataSource::close);
         pool.close();
     }
 }

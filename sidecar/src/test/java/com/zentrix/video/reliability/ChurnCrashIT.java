@@ -129,8 +129,9 @@ class ChurnCrashIT {
 
     /**
      * Every room whose recording state is not right, with why. Right: a room with a client has one open
-     * session, recording, whose recorder attempt is live on a Jibri busy with exactly that attempt
-     * (joining the call or capturing; with {@code capturing}, capturing only); a room without a client
+     * session whose recorder attempt was accepted and is live on a Jibri busy with exactly that attempt
+     * (joining the call or capturing, the session 'starting' or 'recording'; with {@code capturing},
+     * capturing only, the session 'recording' after Jibri's ON); a room without a client
      * has no open session and no Jibri joining or capturing for it (one finishing its file may).
      */
     static List<String> wrongRooms(boolean capturing) {
@@ -164,7 +165,11 @@ class ChurnCrashIT {
                 }
                 Map<String, Object> s = sessions.get(0);
                 JibriStandIn j = busyWith.get((String) s.get("jibri_session_id"));
-                if (!"recording".equals(s.get("status")) || !"recording".equals(s.get("rstatus")) || j == null
+                // Before capture the session says 'starting' (the recorder accepted and is joining the call);
+                // 'recording' once Jibri's ON came. Capturing demands the latter.
+                boolean sessionRight = capturing ? "recording".equals(s.get("status"))
+                        : "recording".equals(s.get("status")) || "starting".equals(s.get("status"));
+                if (!sessionRight || !"recording".equals(s.get("rstatus")) || j == null
                         || !j.baseUrl().equals(s.get("jibri_url"))) {
                     wrong.add(room + ": client present, session " + s + ", jibri on it: " + (j == null ? "none" : j.jibriId()));
                 }
