@@ -22,6 +22,7 @@ local st = require "util.stanza";
 local jid_util = require "util.jid";
 local normalize_path = require "util.http".normalize_path;
 local portmanager = require "core.portmanager";
+local modulemanager = require "core.modulemanager";
 local time_now = require "util.time".now;
 
 local hosts = prosody.hosts;
@@ -731,6 +732,25 @@ local function sender_for(room, nick, action)
 	return nil;
 end
 
+-- Jitsi lets a token holder start a recording only with the recording feature, and where
+-- mod_filter_iq_jibri is loaded only token holders at all (jitsi-meet resources/prosody-plugins:
+-- mod_filter_iq_jibri.lua, util.lib.lua is_feature_allowed: no features in the token = everything
+-- allowed, else the feature must be true). Those filters see only what a client sends; our IQ leaves
+-- through module:send, so the same rule is applied here, before anything is sent.
+local function recording_refusal(sender)
+	local session = full_sessions[sender.jid];
+	if not session then return nil; end
+	local filtered = modulemanager.is_loaded(session.host, "filter_iq_jibri");
+	if filtered and session.auth_token == nil then
+		return "the operator has no token, and this host lets only token holders record (mod_filter_iq_jibri)";
+	end
+	local features = session.auth_token and session.jitsi_meet_context_features;
+	if type(features) == "table" and features.recording ~= true and features.recording ~= "true" then
+		return "the operator's token does not grant the recording feature (context.features.recording)";
+	end
+	return nil;
+end
+
 local function jibri_error(response, status, code, message)
 	module:log("info", "Jibri request refused: %s (%s)", code, message);
 	return json_reply(response, status, json.encode({ error = code, message = message }));
@@ -759,6 +779,9 @@ module:hook_object_event(http_server, "POST " .. jibri_path, function (event)
 		return jibri_error(response, 409, "not-in-room", tostring(req.occupant) .. " is not in " .. room.jid
 			.. (action == "stop" and " and no other moderator is" or ""));
 	end
+
+	local refusal = action == "start" and recording_refusal(sender);
+	if refusal then return jibri_error(response, 403, "no-recording-feature", refusal); end
 
 	local id = IQ_ID_PREFIX .. uuid.generate();
 	local attrs = { xmlns = JIBRI_NS, action = action, recording_mode = "file" };

@@ -9,7 +9,7 @@ import { renderSessions } from './views/sessions.js';
 import { renderSession } from './views/session.js';
 import { renderReview } from './views/review.js';
 import { renderMessage } from './views/message.js';
-import { renderAudit, renderRetention } from './views/admin.js';
+import { renderAudit, renderRetention, renderRecorders } from './views/admin.js';
 import { renderDashboard, leaveDashboard } from './views/dashboard.js';
 import { setUser, user, seesEverything, isAdmin } from './user.js';
 
@@ -22,6 +22,7 @@ function loggedIn(me, { fromForm = false } = {}) {
   $('#nav-review').hidden = !seesEverything();
   $('#nav-audit').hidden = !isAdmin();
   $('#nav-retention').hidden = !isAdmin();
+  $('#nav-recorders').hidden = !isAdmin();
   $('#logout').hidden = false;
   const who = $('#whoami');
   who.hidden = false;
@@ -73,6 +74,9 @@ function route() {
   } else if (path.length === 2 && path[0] === 'admin' && path[1] === 'retention') {
     $('#nav-retention').setAttribute('aria-current', 'page');
     renderRetention(main, { focus });
+  } else if (path.length === 2 && path[0] === 'admin' && path[1] === 'recorders') {
+    $('#nav-recorders').setAttribute('aria-current', 'page');
+    renderRecorders(main, { focus });
   } else {
     renderMessage(main, { titleKey: 'notfound.title', textKey: 'notfound.text', focus });
   }

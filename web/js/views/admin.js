@@ -1,5 +1,6 @@
 // Admin-only pages: the audit log (#/admin/audit, with a CSV export of the same filters), the
-// retention policy (#/admin/retention), and the legal-hold / delete-recording panel of a session page.
+// retention policy (#/admin/retention), the recorders' status (#/admin/recorders: Jicofo's Jibri
+// brewery and the Jibris' own status webhooks), and the legal-hold / delete-recording panel of a session page.
 // The server checks the role as well; these views only keep others from seeing buttons that fail.
 import { api } from '../api.js';
 import { el, blank, clear, announce } from '../dom.js';
@@ -108,6 +109,62 @@ export function renderAudit(main, { query, focus }) {
     el('p', {}, csvLink), status, el('div', { class: 'table-scroll' }, table), more));
   load();
   if (focus) h1.focus();
+}
+
+const RECORDERS_REFRESH_MS = 5000;
+
+/** How many Jibris can take the next call, refreshed while the page is open. */
+export function renderRecorders(main, { focus }) {
+  if (!guard(main, focus)) return;
+  const h1 = el('h1', { i18n: 'recorders.title', tabindex: '-1' });
+  const box = el('div', { id: 'recorders-body', 'aria-live': 'polite' }, el('p', { class: 'list-status', i18n: 'list.loading' }));
+  clear(main).append(el('section', { class: 'admin-recorders' }, h1, el('p', { class: 'lead', i18n: 'recorders.lead' }), box));
+  if (focus) h1.focus();
+  const load = async () => {
+    if (!box.isConnected) return;
+    try {
+      const view = await api('jibris');
+      if (!box.isConnected) return;
+      clear(box).append(breweryPanel(view.brewery), webhookPanel(view.webhooks || {}));
+    } catch (err) {
+      if (box.isConnected && err.status !== 401) showError(clear(box).appendChild(el('p', { class: 'form-error', role: 'alert' })), err);
+    }
+    if (box.isConnected) setTimeout(load, RECORDERS_REFRESH_MS);
+  };
+  load();
+}
+
+function breweryPanel(b) {
+  const section = el('section', { id: 'brewery', class: 'panel' }, el('h2', { i18n: 'recorders.brewery' }));
+  if (!b) {
+    section.append(el('p', { id: 'brewery-off', i18n: 'recorders.breweryOff' }));
+    return section;
+  }
+  section.append(el('p', { id: 'brewery-state', i18n: b.connected ? 'recorders.connected' : 'recorders.disconnected', i18nArgs: { muc: b.muc } }));
+  const counts = el('dl', { class: 'counts', id: 'brewery-counts' });
+  for (const k of ['idle', 'busy', 'unhealthy']) {
+    counts.append(el('dt', { i18n: `recorders.${k}` }), el('dd', { id: `brewery-${k}`, text: String(b[k]) }));
+  }
+  section.append(counts);
+  if (b.connected && b.idle === 0) section.append(el('p', { id: 'brewery-warning', class: 'form-error', role: 'alert', i18n: 'recorders.noneIdle' }));
+  const rows = el('tbody', {}, (b.jibris || []).map((j) => el('tr', {},
+    el('td', { text: j.nick }), el('td', { i18n: `recorders.${j.state.toLowerCase()}` }),
+    el('td', {}, el('time', { datetime: isoTime(j.sinceMs), text: whenExact(j.sinceMs) })))));
+  section.append(el('table', { id: 'brewery-jibris' },
+    el('thead', {}, el('tr', {}, ['name', 'state', 'since'].map((c) => el('th', { scope: 'col', i18n: `recorders.col.${c}` })))), rows));
+  return section;
+}
+
+function webhookPanel(statuses) {
+  const names = Object.keys(statuses).sort();
+  const section = el('section', { id: 'jibri-webhooks', class: 'panel' }, el('h2', { i18n: 'recorders.webhooks' }));
+  if (names.length === 0) {
+    section.append(el('p', { i18n: 'recorders.noWebhooks' }));
+    return section;
+  }
+  section.append(el('table', {}, el('thead', {}, el('tr', {}, ['name', 'state'].map((c) => el('th', { scope: 'col', i18n: `recorders.col.${c}` })))),
+    el('tbody', {}, names.map((n) => el('tr', {}, el('td', { text: n }), el('td', { text: statuses[n] }))))));
+  return section;
 }
 
 export async function renderRetention(main, { focus }) {

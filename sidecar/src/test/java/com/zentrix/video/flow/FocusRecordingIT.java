@@ -2,6 +2,7 @@ package com.zentrix.video.flow;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,8 +44,17 @@ class FocusRecordingIT {
                 .set("zentrix.recording.prewarm.rooms", List.of("warm-*"))
                 .start();
         prosody = ProsodyServer.builder().eventsUrl(sidecar.eventsUrl()).eventsSecret(Sidecar.PROSODY_SECRET)
-                .httpPort(prosodyHttp).recorderHost(true).start();
+                .httpPort(prosodyHttp).recorderHost(true)
+                // Two operators who log in with a Jitsi JWT (what token authentication leaves on their sessions):
+                // one whose token grants recording, one whose token withholds it.
+                .testTokens("{ ivanka = { user = { id = \"u-ivanka\", name = \"Іванка\", moderator = true },"
+                        + " features = { recording = \"true\" } },"
+                        + " marko = { user = { id = \"u-marko\", name = \"Марко\", moderator = true },"
+                        + " features = { recording = \"false\" } } }")
+                .start();
         prosody.register("olena", "olena-pass");
+        prosody.register("ivanka", "ivanka-pass");
+        prosody.register("marko", "marko-pass");
         prosody.register("focus", "focus-pass");
         xmpp = new XmppClients(prosody);
     }
@@ -165,6 +175,56 @@ class FocusRecordingIT {
             assertTrue(reason.contains("not-allowed") && reason.contains("not a moderator"), reason);
             assertTrue(requests(focus, "start").get(0).answer().contains("not-allowed"), focus.requests().toString());
         }
+    }
+
+    @Test
+    void aTokenWithoutTheRecordingFeatureIsRefusedByTheModuleAndOneWithItRecords() throws Exception {
+        String refused = "desk-jwt-1";
+        try (FocusStandIn focus = FocusStandIn.join(xmpp, "focus", "focus-pass", prosody.roomJid(refused), prosody.domain());
+             XmppClients.Client op = xmpp.user("marko", "marko-pass"); XmppClients.Client guest = xmpp.guest()) {
+            op.join(prosody.roomJid(refused), "marko", "Марко");
+            guest.join(prosody.roomJid(refused), "citizen", "Софія");
+            Map<String, Object> s = awaitStatus(refused, "technical_error");
+            String reason = (String) s.get("reason");
+            assertTrue(reason.contains("no-recording-feature") && reason.contains("context.features.recording"), reason);
+            assertEquals("u-marko", s.get("operator_user_id"), "a JWT operator, linked by the token's user id");
+            assertEquals(List.of(), requests(focus, "start"), "no Jibri IQ left the module for a token without the feature");
+        }
+        String allowed = "desk-jwt-2";
+        try (FocusStandIn focus = FocusStandIn.join(xmpp, "focus", "focus-pass", prosody.roomJid(allowed), prosody.domain());
+             XmppClients.Client op = xmpp.user("ivanka", "ivanka-pass"); XmppClients.Client guest = xmpp.guest()) {
+            XmppClients.Participant operator = op.join(prosody.roomJid(allowed), "ivanka", "Іванка");
+            await().atMost(Duration.ofSeconds(5)).until(() -> focus.isModerator(operator.occupantJid()));
+            guest.join(prosody.roomJid(allowed), "citizen", "Тарас");
+            awaitStatus(allowed, "recording");
+            assertEquals(operator.occupantJid(), requests(focus, "start").get(0).from());
+        }
+    }
+
+    @Test
+    void pendingKeepsTheSessionStartingUntilJicofoSaysOnThenOffEndsIt() throws Exception {
+        String room = "desk-pending";
+        try (FocusStandIn focus = FocusStandIn.join(xmpp, "focus", "focus-pass", prosody.roomJid(room), prosody.domain())
+                .onDelay(null);
+             XmppClients.Client op = xmpp.user("olena", "olena-pass"); XmppClients.Client guest = xmpp.guest()) {
+            joinAsModerator(focus, op, room);
+            guest.join(prosody.roomJid(room), "citizen", "Богдан");
+            // Jicofo accepted and published "pending": the event reaches the sidecar's journal...
+            await().atMost(Duration.ofSeconds(10)).until(() -> sidecar.number("SELECT count(*) FROM events WHERE type = "
+                    + "'recording-status' AND room_jid = ? AND body LIKE '%\"pending\"%'", prosody.roomJid(room)) > 0);
+            Map<String, Object> starting = sessions(room).get(0);
+            // ...and the session stays 'starting': a recorder that is still joining records nothing yet.
+            assertEquals("starting", sidecar.sessions(room).get(0).get("status"));
+            assertFalse(history(starting.get("id")).contains("recording"));
+
+            focus.publishOn();
+            awaitStatus(room, "recording");
+            assertEquals(1, requests(focus, "start").size(), "one start: pending was not taken for a failure");
+        }
+        // Everyone left: the stop goes to the focus, Jicofo says off, the session waits for its file.
+        Map<String, Object> s = awaitStatus(room, "stopping");
+        List<String> h = history(s.get("id"));
+        assertTrue(h.indexOf("starting") < h.indexOf("recording") && h.indexOf("recording") < h.indexOf("stopping"), h.toString());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.zentrix.video.testing.BreweryFixture;
 import com.zentrix.video.testing.ProsodyServer;
 import com.zentrix.video.testing.Sidecar;
 import com.zentrix.video.testing.XmppClients;
@@ -36,15 +37,9 @@ class BreweryIT {
     @BeforeAll
     static void start() throws Exception {
         prosody = ProsodyServer.builder().start();
-        prosody.register("zentrix", "watcher-pass");
-        prosody.register("jibri", "jibri-pass");
+        BreweryFixture.accounts(prosody);
         xmpp = new XmppClients(prosody);
-        sidecar = Sidecar.builder(dir).jibris("http://127.0.0.1:9/jibri/api/v1.0")
-                .set("zentrix.jibri.brewery.enabled", true).set("zentrix.jibri.brewery.host", prosody.host())
-                .set("zentrix.jibri.brewery.port", prosody.c2sPort()).set("zentrix.jibri.brewery.domain", prosody.domain())
-                .set("zentrix.jibri.brewery.username", "zentrix").set("zentrix.jibri.brewery.password", "watcher-pass")
-                .set("zentrix.jibri.brewery.security", "disabled")
-                .set("zentrix.jibri.brewery.muc", xmpp.roomJid("jibribrewery")).start();
+        sidecar = BreweryFixture.watching(Sidecar.builder(dir).jibris("http://127.0.0.1:9/jibri/api/v1.0"), prosody, xmpp).start();
     }
 
     @AfterAll
@@ -54,14 +49,7 @@ class BreweryIT {
     }
 
     static JibriStatusPacketExt status(JibriBusyStatusPacketExt.BusyStatus busy, HealthStatusPacketExt.Health health) {
-        JibriStatusPacketExt s = new JibriStatusPacketExt();
-        JibriBusyStatusPacketExt b = new JibriBusyStatusPacketExt();
-        b.setStatus(busy);
-        HealthStatusPacketExt h = new HealthStatusPacketExt();
-        h.setStatus(health);
-        s.setBusyStatus(b);
-        s.setHealthStatus(h);
-        return s;
+        return BreweryFixture.status(busy, health);
     }
 
     static JsonNode brewery() {

@@ -220,6 +220,7 @@ public final class ProsodyServer implements AutoCloseable {
         private boolean adminShell;
         private boolean consoleLog;
         private boolean recorderHost;
+        private String testTokens;
         private Path configFile;
         private String logLevel = "debug";
         private Duration startTimeout = Duration.ofSeconds(15);
@@ -289,6 +290,17 @@ public final class ProsodyServer implements AutoCloseable {
          * Adds {@code VirtualHost "recorder.<domain>"} (internal_hashed), the hidden domain Jibri logs in
          * to; register its account with {@code register(user, recorderDomain(), password)}.
          */
+        /**
+         * Gives the listed accounts of the main domain what Jitsi's token authentication leaves on their
+         * sessions (auth_token, JWT context.user and context.features), through the test module
+         * {@code mod_zentrix_test_token}: a Lua table literal such as
+         * {@code { marko = { user = { id = "u-7", moderator = true }, features = { recording = "false" } } }}.
+         */
+        public Builder testTokens(String luaTable) {
+            this.testTokens = luaTable;
+            return this;
+        }
+
         public Builder recorderHost(boolean enabled) {
             this.recorderHost = enabled;
             return this;
@@ -344,6 +356,12 @@ public final class ProsodyServer implements AutoCloseable {
             Path modules = moduleDir != null ? moduleDir.toAbsolutePath()
                     : eventsUrl != null ? findModuleDir() : null;
             Path config = configFile != null ? configFile.toAbsolutePath() : dir.resolve("prosody.cfg.lua");
+            if (testTokens != null) {
+                Path testModules = Files.createDirectories(dir.resolve("test-modules"));
+                try (var in = ProsodyServer.class.getResourceAsStream("/prosody-test-modules/mod_zentrix_test_token.lua")) {
+                    Files.write(testModules.resolve("mod_zentrix_test_token.lua"), in.readAllBytes());
+                }
+            }
             if (configFile == null) {
                 Files.writeString(config, config(dir, c2s, http, modules), StandardCharsets.UTF_8);
             }
@@ -376,8 +394,11 @@ public final class ProsodyServer implements AutoCloseable {
             c.append("data_path = ").append(lua(dir.resolve("data"))).append('\n');
             // An empty certificates dir keeps Prosody from indexing (and complaining about) system certs.
             c.append("certificates = ").append(lua(dir.resolve("certs"))).append('\n');
-            if (modules != null) {
-                c.append("plugin_paths = { ").append(lua(modules)).append(" }\n");
+            List<String> paths = new ArrayList<>();
+            if (modules != null) paths.add(lua(modules));
+            if (testTokens != null) paths.add(lua(dir.resolve("test-modules")));
+            if (!paths.isEmpty()) {
+                c.append("plugin_paths = { ").append(String.join(", ", paths)).append(" }\n");
             }
             c.append("c2s_require_encryption = false\n");
             c.append("c2s_ports = { ").append(c2s).append(" }\n");
@@ -403,7 +424,12 @@ public final class ProsodyServer implements AutoCloseable {
             globalLines.forEach(line -> c.append(line).append('\n'));
             c.append('\n');
             c.append("VirtualHost ").append(lua(domain)).append('\n');
-            c.append("    authentication = \"internal_hashed\"\n\n");
+            c.append("    authentication = \"internal_hashed\"\n");
+            if (testTokens != null) {
+                c.append("    modules_enabled = { \"zentrix_test_token\" }\n");
+                c.append("    zentrix_test_tokens = ").append(testTokens).append('\n');
+            }
+            c.append('\n');
             c.append("VirtualHost ").append(lua("guest." + domain)).append('\n');
             c.append("    authentication = \"anonymous\"\n\n");
             if (recorderHost) {
