@@ -378,6 +378,32 @@ class AnalyticsIT {
     }
 
     @Test
+    void theChangeIsAgainstTheEquallyLongPeriodJustBefore() {
+        LocalDate from = LocalDate.parse("2026-07-01");
+        LocalDate to = LocalDate.parse("2026-09-30");
+        LocalDate previousTo = LocalDate.parse("2026-06-30");
+        LocalDate previousFrom = LocalDate.parse("2026-03-31"); // 92 days, as 2026-07-01..2026-09-30
+        HttpResponse<String> r = sofia().get("/api/v1/analytics/summary?from=" + from + "&to=" + to);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode range = ApiClient.json(r).get("rows").get(4);
+        assertEquals(previousFrom.toString(), range.get("previous_from").asText());
+        assertEquals(previousTo.toString(), range.get("previous_to").asText());
+
+        long[] now = new long[8];
+        long[] before = new long[8];
+        expect(KYIV, from, to, g -> true, z -> 0, null).values().forEach(m -> { for (int i = 0; i < 8; i++) now[i] += m[i]; });
+        expect(KYIV, previousFrom, previousTo, g -> true, z -> 0, null).values()
+                .forEach(m -> { for (int i = 0; i < 8; i++) before[i] += m[i]; });
+        assertTrue(now[0] > 0 && before[0] > 0, "both periods hold generated sessions");
+        assertMeasures(now, range, "range");
+        for (int i = 0; i < 8; i++) {
+            assertEquals(before[i], range.get("previous_" + MEASURE_COLUMNS[i]).asLong(), "previous " + MEASURE_COLUMNS[i]);
+        }
+        assertEquals((double) (now[0] - before[0]) / before[0], range.get("change_sessions").asDouble(), 1e-6);
+        assertEquals((double) (now[2] - before[2]) / before[2], range.get("change_talk_ms").asDouble(), 1e-6);
+    }
+
+    @Test
     void anOperatorSeesOnlyHerOwnFigures() {
         ApiClient olena = new ApiClient(sidecar.baseUrl()).loggedIn("olena", "olena-password");
         checkDaily(olena, KYIV, g -> A.equals(g.opJid));

@@ -16,7 +16,9 @@ import com.zentrix.video.testing.WebhookReceiver;
 import com.zentrix.video.testing.XmppClients;
 import java.nio.file.Path;
 import java.time.Duration;
+import com.zentrix.video.testing.Browser;
 import org.junit.jupiter.api.AfterAll;
+import org.openqa.selenium.WebElement;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,6 +84,19 @@ class LiveAlertIT {
             assertFalse(r.get("recording").asBoolean());
             assertEquals("technical_error", r.get("alert").get("reason").asText());
             assertTrue(r.get("since_ms").asLong() > 0);
+
+            // The supervisor's dashboard shows it in a real browser, named by room, without a reload.
+            try (Browser browser = Browser.start()) {
+                browser.fresh(flow.sidecar.baseUrl());
+                browser.logIn("sofia", "sofia-password");
+                browser.visible("#nav-dashboard").click();
+                WebElement shown = browser.visible("#live-alerts .live-alert");
+                assertEquals(room, shown.findElement(org.openqa.selenium.By.cssSelector(".live-alert-room")).getText());
+                assertEquals("live.alert.technical_error", shown.findElement(org.openqa.selenium.By.cssSelector("strong"))
+                        .getAttribute("data-i18n"));
+                assertTrue(browser.find("#live-rooms [data-room='" + room + "']").getAttribute("class").contains("live-alerting"));
+                browser.keepEvidence("live-alert-on-the-dashboard");
+            }
 
             assertEquals(1, board("olena", "olena-password").get("rooms").size(), "her own room");
             assertEquals(0, board("taras", "taras-password").get("rooms").size(), "not his room");
