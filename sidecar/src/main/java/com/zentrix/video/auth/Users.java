@@ -62,8 +62,13 @@ public final class Users {
         update(username, "role = :v", role.wire());
     }
 
+    /** A new password also ends every login of that user: whoever knew the old one is out at once. */
     public void setPassword(String username, String hash) {
-        update(username, "password_hash = :v", hash);
+        User u = find(username).orElseThrow(() -> new IllegalArgumentException("no user '" + username + "'"));
+        jdbi.useTransaction(h -> {
+            h.createUpdate("UPDATE users SET password_hash = :v WHERE id = :id").bind("v", hash).bind("id", u.id()).execute();
+            h.createUpdate("DELETE FROM login_sessions WHERE user_id = :id").bind("id", u.id()).execute();
+        });
     }
 
     /** Disabling also ends every login of that user at once. */

@@ -111,7 +111,7 @@ public final class UserCommand implements Runnable {
         }
     }
 
-    @Command(name = "set-password", mixinStandardHelpOptions = true, description = "Set an account's local password.")
+    @Command(name = "set-password", mixinStandardHelpOptions = true, description = "Set an account's local password and end its logins.")
     static final class SetPassword extends Base {
         @Parameters(index = "0", paramLabel = "USERNAME") String username;
         @Option(names = "--password-stdin", description = "read the password from standard input") boolean stdin;
@@ -120,7 +120,7 @@ public final class UserCommand implements Runnable {
         void run(Users users) throws IOException {
             if (users.find(username).isEmpty()) throw new IllegalArgumentException("no user '" + username + "'");
             users.setPassword(username, Passwords.hash(readPassword(stdin)));
-            spec.commandLine().getOut().printf("password of %s changed%n", username);
+            spec.commandLine().getOut().printf("password of %s changed; its logins ended%n", username);
         }
     }
 

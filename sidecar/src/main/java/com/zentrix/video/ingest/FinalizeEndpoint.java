@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,8 +66,17 @@ public final class FinalizeEndpoint {
         Ingestor.Accepted acc;
         if (req.hasNonNull("directory")) {
             if (!req.get("directory").isTextual()) throw ApiException.badRequest("bad_path", "field 'directory' must be a string");
-            Path dir = SafePaths.sessionDirectory(recordingsDir, req.get("directory").asText());
-            acc = ingestor.accept(dir.getFileName().toString(), dir, "local");
+            String given = req.get("directory").asText();
+            Optional<Ingestor.Accepted> before = SafePaths.goneFolderName(recordingsDir, given).flatMap(ingestor::handedOver);
+            if (before.isPresent()) {
+                // Handed over already and moved into the archive: a repeated hand-over (a finalize script
+                // that retried after its first answer was lost) is answered as the duplicate it is.
+                acc = before.get();
+                log.info("finalize hand-over repeated after its folder was archived folder={} session={}", given, acc.sessionId());
+            } else {
+                Path dir = SafePaths.sessionDirectory(recordingsDir, given);
+                acc = ingestor.accept(dir.getFileName().toString(), dir, "local");
+            }
         } else if (req.hasNonNull("uploaded")) {
             String dirName = SafePaths.dirName(req.get("uploaded").asText(null));
             Path dir = stagingDir.resolve(dirName);

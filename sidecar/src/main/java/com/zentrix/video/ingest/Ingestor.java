@@ -111,6 +111,15 @@ public final class Ingestor {
         return acc;
     }
 
+    /** The hand-over journaled for this folder name, as a duplicate, if there is one. */
+    public Optional<Accepted> handedOver(String dirName) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, session_id FROM handovers WHERE dir_name = :d").bind("d", dirName)
+                .map((rs, ctx) -> {
+                    long sid = rs.getLong(2);
+                    return new Accepted(rs.getLong(1), rs.wasNull() ? null : sid, true);
+                }).findOne());
+    }
+
     /** Queues every hand-over that was journaled but not finished (after a restart). */
     public int resumePending() {
         List<Long> ids = jdbi.withHandle(h -> h.createQuery("SELECT id FROM handovers WHERE state IN ('pending', 'failed') ORDER BY id")

@@ -46,6 +46,26 @@ public final class SafePaths {
         return p;
     }
 
+    /**
+     * The folder name when {@code given} is a well-formed session folder directly inside the recordings
+     * directory that no longer exists (its files were moved into the archive); empty otherwise.
+     */
+    public static java.util.Optional<String> goneFolderName(Path root, String given) {
+        Path p;
+        try {
+            p = Path.of(given);
+        } catch (InvalidPathException e) {
+            return java.util.Optional.empty();
+        }
+        if (!p.isAbsolute() || !p.normalize().equals(p) || p.getParent() == null
+                || !p.getParent().equals(root.toAbsolutePath().normalize())) {
+            return java.util.Optional.empty();
+        }
+        String name = p.getFileName().toString();
+        if (!DIR_NAME.matcher(name).matches() || Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return java.util.Optional.empty();
+        return java.util.Optional.of(name);
+    }
+
     public static String dirName(String s) {
         if (s == null || !DIR_NAME.matcher(s).matches()) throw bad("folder name must be 1-200 characters of [A-Za-z0-9_-]");
         return s;
