@@ -105,7 +105,10 @@ function chart(uPlot, host, rows) {
     const [y, m, d] = r.day.split('-').map(Number);
     return new Date(y, m - 1, d).getTime() / 1000;
   });
-  const data = [xs, rows.map((r) => r.sessions), rows.map((r) => r.technical_errors)];
+  // The second line is the technical-error rate (% of finished recordings), on its own axis: a rising
+  // rate is recording trouble, whatever the day's volume.
+  const rate = (r) => (r.error_share == null ? null : Math.round(r.error_share * 1000) / 10);
+  const data = [xs, rows.map((r) => r.sessions), rows.map(rate)];
   let plot = null;
   function draw() {
     if (plot) plot.destroy();
@@ -116,13 +119,15 @@ function chart(uPlot, host, rows) {
       height: 220,
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { y: { range: (u, min, max) => [0, Math.max(1, max)] } },
+      scales: { y: { range: (u, min, max) => [0, Math.max(1, max)] }, pct: { range: [0, 100] } },
       series: [
         { label: t('dash.day') },
         { label: t('dash.sessions'), stroke: '#0b5cad', width: 2, points: { show: true, size: 6 } },
-        { label: t('dash.errors'), stroke: '#b3261e', width: 2, dash: [6, 4], points: { show: true, size: 5 } },
+        { label: t('dash.errorRate'), scale: 'pct', stroke: '#b3261e', width: 2, dash: [6, 4], points: { show: true, size: 5 },
+          value: (u, v) => (v == null ? '—' : `${v} %`) },
       ],
-      axes: [{}, { values: (u, ticks) => ticks.map((v) => (Number.isInteger(v) ? String(v) : '')) }],
+      axes: [{}, { values: (u, ticks) => ticks.map((v) => (Number.isInteger(v) ? String(v) : '')) },
+        { scale: 'pct', side: 1, grid: { show: false }, values: (u, ticks) => ticks.map((v) => `${v} %`) }],
     }, data, host);
     window.zvChart = plot;
   }

@@ -135,9 +135,9 @@ class DashboardBrowserIT extends BrowserTestBase {
         assertEquals(7, apiDays(sofia, weekAgo, today));
         assertEquals(expected(ALL, weekAgo, today), chartSessions());
         @SuppressWarnings("unchecked")
-        List<Long> errors = ((List<Object>) browser.js("return Array.from(window.zvChart.data[2]);")).stream()
-                .map(o -> ((Number) o).longValue()).toList();
-        assertEquals(expectedErrors(weekAgo), errors, "the technical errors per day, the chart's second line");
+        List<Double> rates = ((List<Object>) browser.js("return Array.from(window.zvChart.data[2]);")).stream()
+                .map(o -> o == null ? null : ((Number) o).doubleValue()).toList();
+        assertEquals(expectedErrorRates(weekAgo), rates, "the technical-error rate per day (%), the chart's second line");
 
         // period cards, headline, tables
         assertEquals("3", browser.find("li.period[data-period='yesterday'] .period-value").getText());
@@ -167,11 +167,14 @@ class DashboardBrowserIT extends BrowserTestBase {
         assertTrue(browser.all("#live-alerts .live-alert").isEmpty());
     }
 
-    static List<Long> expectedErrors(LocalDate from) {
-        // the second session of each day is a technical error
-        Map<Integer, Integer> errors = new TreeMap<>();
-        ALL.forEach((ago, n) -> errors.put(ago, n > 1 ? 1 : 0));
-        return expected(errors, from, today);
+    /** The second session of each day is a technical error, the others ok: errors ÷ (ok + errors), in %. */
+    static List<Double> expectedErrorRates(LocalDate from) {
+        List<Double> out = new ArrayList<>();
+        for (LocalDate d = from; !d.isAfter(today); d = d.plusDays(1)) {
+            int n = ALL.getOrDefault((int) (today.toEpochDay() - d.toEpochDay()), 0);
+            out.add(n == 0 ? null : Math.round((n > 1 ? 1.0 : 0.0) / n * 1000) / 10.0);
+        }
+        return out;
     }
 
     @Test
