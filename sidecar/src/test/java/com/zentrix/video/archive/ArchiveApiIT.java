@@ -263,6 +263,20 @@ class ArchiveApiIT {
     }
 
     @Test
+    void theLoginCookieIsHttpOnlyStrictAndScopedToTheBasePath() {
+        HttpResponse<String> r = new ApiClient(sidecar.baseUrl()).login("olena", "olena-password", "local");
+        assertEquals(200, r.statusCode(), r.body());
+        String cookie = r.headers().firstValue("Set-Cookie").orElseThrow();
+        List<String> attributes = java.util.Arrays.stream(cookie.split(";")).map(String::strip).map(a -> a.toLowerCase(java.util.Locale.ROOT)).toList();
+        assertTrue(attributes.contains("httponly"), cookie);
+        assertTrue(attributes.contains("samesite=strict"), cookie);
+        assertTrue(attributes.contains("path=/"), cookie);
+        // This test runs on plain http with zentrix.auth.cookie-secure = false; the installed stack
+        // (InstalledStackIT, https through nginx) checks that the default sets Secure.
+        assertFalse(attributes.contains("secure"), cookie);
+    }
+
+    @Test
     void logoutEndsTheLogin() {
         ApiClient a = as("olena", "olena-password");
         assertEquals(200, a.get("/api/v1/me").statusCode());
@@ -283,7 +297,11 @@ class ArchiveApiIT {
     }
 
     private static String token(String secret, String userId, Instant expires) {
-        var b = JWT.create().withIssuer("zentrix-portal").withAudience("jitsi").withSubject("meet.zentrix.local")
+        return token(secret, userId, expires, "zentrix-portal", "jitsi");
+    }
+
+    private static String token(String secret, String userId, Instant expires, String issuer, String audience) {
+        var b = JWT.create().withIssuer(issuer).withAudience(audience).withSubject("meet.zentrix.local")
                 .withClaim("room", "*").withClaim("context", Map.of("user", Map.of("id", userId, "name", "Op " + userId, "moderator", true)));
         if (expires != null) b = b.withExpiresAt(expires);
         return b.sign(Algorithm.HMAC256(secret));
@@ -304,7 +322,9 @@ class ArchiveApiIT {
         for (String bad : List.of(token("another-secret-entirely-0123456789", "op-77", Instant.now().plusSeconds(600)),
                 token(JWT_SECRET, "op-77", Instant.now().minusSeconds(600)),
                 token(JWT_SECRET, "op-77", null),
-                valid.substring(0, valid.lastIndexOf('.')) + ".", "not.a.token")) {
+                valid.substring(0, valid.lastIndexOf('.')) + ".", "not.a.token",
+                token(JWT_SECRET, "op-77", Instant.now().plusSeconds(600), "another-portal", "jitsi"),
+                token(JWT_SECRET, "op-77", Instant.now().plusSeconds(600), "zentrix-portal", "another-audience"))) {
             HttpResponse<String> refused = new ApiClient(sidecar.baseUrl()).post("/api/v1/auth/jwt", "{\"token\":\"" + bad + "\"}");
             assertEquals(401, refused.statusCode(), bad);
         }

@@ -279,7 +279,10 @@ class InstalledStackIT {
         Response in = https.post("/recordings/api/v1/auth/login", "{\"username\":\"" + username + "\",\"password\":\"grant-cache-password\"}",
                 "Content-Type: application/json");
         assertEquals(200, in.status(), in.body());
-        String cookie = in.header("Set-Cookie").orElseThrow().split(";", 2)[0];
+        String setCookie = in.header("Set-Cookie").orElseThrow();
+        assertTrue(setCookie.matches("(?i).*;\\s*Secure(;.*|$)") && setCookie.matches("(?i).*;\\s*Path=/recordings/?(;.*|$)"),
+                "installed defaults: the login cookie is Secure and scoped to the base path: " + setCookie);
+        String cookie = setCookie.split(";", 2)[0];
         String csrf = new ObjectMapper().readTree(in.body()).path("csrf").asText();
         return new String[] {"Cookie: " + cookie, "X-CSRF-Token: " + csrf};
     }
