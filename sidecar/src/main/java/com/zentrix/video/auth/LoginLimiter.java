@@ -21,7 +21,7 @@ public final class LoginLimiter {
     }
 
     public boolean blocked(String ip, String username) {
-        return count("ip:" + ip) >= perMinute * 10 || count("user:" + username.toLowerCase(java.util.Locale.ROOT)) >= perMinute;
+        return blocked(ip) || count("user:" + username.toLowerCase(java.util.Locale.ROOT)) >= perMinute;
     }
 
     /** For a login that names nobody until it is verified (a JWT): the address's count only. */
@@ -34,7 +34,7 @@ public final class LoginLimiter {
     }
 
     public void failed(String ip, String username) {
-        add("ip:" + ip);
+        failed(ip);
         add("user:" + username.toLowerCase(java.util.Locale.ROOT));
     }
 

@@ -18,6 +18,22 @@ public final class SafePaths {
 
     /** A session folder directly inside root, given as an absolute path; refuses symlinks and traversal. */
     public static Path sessionDirectory(Path root, String given) {
+        Path p = sessionPath(root, given);
+        Path rootAbs = root.toAbsolutePath().normalize();
+        if (Files.isSymbolicLink(p)) throw bad("directory is a symbolic link");
+        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) throw bad("directory does not exist");
+        try {
+            // The recordings folder itself may legitimately be reached through a link; what it
+            // resolves to must still be the parent of what the session folder resolves to.
+            if (!p.toRealPath().getParent().equals(rootAbs.toRealPath())) throw bad("directory resolves outside the recordings directory");
+        } catch (IOException e) {
+            throw bad("directory cannot be resolved");
+        }
+        return p;
+    }
+
+    /** What a session folder's path must look like (absolute, no traversal, a folder name directly inside root). */
+    private static Path sessionPath(Path root, String given) {
         if (given == null || given.isBlank()) throw bad("field 'directory' is missing");
         if (given.indexOf('\0') >= 0) throw bad("field 'directory' contains a NUL character");
         Path p;
@@ -34,15 +50,6 @@ public final class SafePaths {
         }
         String name = p.getFileName().toString();
         if (!DIR_NAME.matcher(name).matches()) throw bad("directory name '" + name + "' is not a Jibri session folder name");
-        if (Files.isSymbolicLink(p)) throw bad("directory is a symbolic link");
-        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) throw bad("directory does not exist");
-        try {
-            // The recordings folder itself may legitimately be reached through a link; what it
-            // resolves to must still be the parent of what the session folder resolves to.
-            if (!p.toRealPath().getParent().equals(rootAbs.toRealPath())) throw bad("directory resolves outside the recordings directory");
-        } catch (IOException e) {
-            throw bad("directory cannot be resolved");
-        }
         return p;
     }
 
@@ -53,17 +60,12 @@ public final class SafePaths {
     public static java.util.Optional<String> goneFolderName(Path root, String given) {
         Path p;
         try {
-            p = Path.of(given);
-        } catch (InvalidPathException e) {
+            p = sessionPath(root, given);
+        } catch (ApiException e) {
             return java.util.Optional.empty();
         }
-        if (!p.isAbsolute() || !p.normalize().equals(p) || p.getParent() == null
-                || !p.getParent().equals(root.toAbsolutePath().normalize())) {
-            return java.util.Optional.empty();
-        }
-        String name = p.getFileName().toString();
-        if (!DIR_NAME.matcher(name).matches() || Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return java.util.Optional.empty();
-        return java.util.Optional.of(name);
+        if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return java.util.Optional.empty();
+        return java.util.Optional.of(p.getFileName().toString());
     }
 
     public static String dirName(String s) {

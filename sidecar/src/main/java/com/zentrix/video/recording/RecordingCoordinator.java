@@ -239,7 +239,7 @@ public final class RecordingCoordinator {
             // The session's end and its recorder's stop are written together, before the stop is sent.
             store.endSession(id, s.reason(), s.conversationEnded().toEpochMilli(), now.toEpochMilli(),
                     stop && a.jibriUrl != null ? a.recordingId : null);
-            if (stop) stopRecorder(room, a);
+            if (stop) stopRecorder(room, a, false);
         } else if (d instanceof Decision.Warm w) {
             room.attempts = 0;
             room.retryDelay = retryInitial;
@@ -403,10 +403,15 @@ public final class RecordingCoordinator {
     }
 
     private void stopRecorder(Room room, Attempt a) {
+        stopRecorder(room, a, true);
+    }
+
+    /** markStopping false: the caller already wrote the stop (with the session's end, in one transaction). */
+    private void stopRecorder(Room room, Attempt a, boolean markStopping) {
         a.stopRequested = true;
         if (a.jibriUrl == null) return; // start still under way: startFinished stops it
         a.over = true;
-        store.recordingStopping(a.recordingId, clock.millis());
+        if (markStopping) store.recordingStopping(a.recordingId, clock.millis());
         jibri.hold(a.jibriUrl);
         sendStop(room, a);
     }

@@ -120,11 +120,7 @@ public final class SessionStore {
      */
     public void endSession(long sessionId, String stopReason, long conversationEndedMs, long nowMs, Long stoppingRecordingId) {
         jdbi.useTransaction(h -> {
-            if (stoppingRecordingId != null) {
-                h.createUpdate("UPDATE recordings SET status = 'stopping', stopped_ms = coalesce(stopped_ms, :now) "
-                                + "WHERE id = :id AND status IN ('requested', 'recording')")
-                        .bind("now", nowMs).bind("id", stoppingRecordingId).execute();
-            }
+            if (stoppingRecordingId != null) markStopping(h, stoppingRecordingId, nowMs);
             h.createUpdate("UPDATE sessions SET ended_ms = :end, updated_ms = :now WHERE id = :id AND ended_ms IS NULL")
                     .bind("end", conversationEndedMs).bind("now", nowMs).bind("id", sessionId).execute();
             h.createUpdate("UPDATE client_presence SET to_ms = :end WHERE session_id = :s AND to_ms IS NULL")
@@ -179,9 +175,14 @@ public final class SessionStore {
     }
 
     public void recordingStopping(long recordingId, long nowMs) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE recordings SET status = 'stopping', stopped_ms = coalesce(stopped_ms, :now) "
+        jdbi.useHandle(h -> markStopping(h, recordingId, nowMs));
+    }
+
+    /** The recorder's stop is asked (and not yet seen through). */
+    private static void markStopping(Handle h, long recordingId, long nowMs) {
+        h.createUpdate("UPDATE recordings SET status = 'stopping', stopped_ms = coalesce(stopped_ms, :now) "
                         + "WHERE id = :id AND status IN ('requested', 'recording')")
-                .bind("now", nowMs).bind("id", recordingId).execute());
+                .bind("now", nowMs).bind("id", recordingId).execute();
     }
 
     /** The recorder has stopped (stopService returned or Jibri said OFF): its files are on their way. */
