@@ -273,7 +273,8 @@ class ChurnCrashIT {
         // Everyone leaves: every room had exactly one conversation, each settles ok, each file ingested once.
         phase = System.nanoTime();
         inParallel(new ArrayList<>(clients.keySet()), ChurnCrashIT::clientLeaves);
-        await().atMost(Duration.ofSeconds(90)).until(() -> flow.sidecar.number("SELECT count(*) FROM sessions WHERE status = 'ok'") == ROOMS);
+        // 200 hand-overs queue behind each other (ffprobe niced under the test's load: ~0.5 s a file there).
+        await().atMost(Duration.ofSeconds(180)).until(() -> flow.sidecar.number("SELECT count(*) FROM sessions WHERE status = 'ok'") == ROOMS);
         System.out.printf("churn: all %d sessions ok %d ms after the last clients left%n", ROOMS, msSince(phase));
         assertEquals(ROOMS, flow.sidecar.number("SELECT count(*) FROM sessions"), "one session per room");
         assertEquals(ROOMS, flow.sidecar.number("SELECT count(DISTINCT room_name) FROM sessions"));

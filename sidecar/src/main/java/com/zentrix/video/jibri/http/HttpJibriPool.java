@@ -136,13 +136,40 @@ public final class HttpJibriPool implements JibriControl {
         } catch (ConnectException e) {
             return "connection refused";
         } catch (HttpTimeoutException e) {
-            return "timed out";
+            abandon(url, jibriSessionId);
+            return "timed out (asked to stop in case it took the start)";
         } catch (IOException e) {
             return "unreachable (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";
         }
+    }
+
+    /**
+     * A start whose answer came too late may still have been taken (Jibri handles startService before it
+     * answers): without a stop that Jibri would record the room next to the one the retry picks, with the
+     * same session id (ChurnCrashIT caught it once, with a 12 s answer). Stop it in the background (a stop
+     * on an idle Jibri is a no-op, JibriManager.kt) and give it no new start until then.
+     */
+    private void abandon(String url, String jibriSessionId) {
+        held.add(url);
+        Thread t = new Thread(() -> {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/stopService"))
+                        .timeout(config.stopTimeout()).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                log.info("stopped a start that answered too late jibri={} jibriSession={} status={}", url, jibriSessionId, r.statusCode());
+            } catch (IOException e) {
+                log.warn("could not stop a start that answered too late jibri={} jibriSession={}: {}", url, jibriSessionId, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                held.remove(url);
+            }
+        }, "jibri-abandon");
+        t.setDaemon(true);
+        t.start();
     }
 
     String startBody(String jibriSessionId, String roomName) {
