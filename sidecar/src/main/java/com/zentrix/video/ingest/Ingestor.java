@@ -185,7 +185,8 @@ public final class Ingestor {
             Long sessionId = row.get("session_id") == null ? null : ((Number) row.get("session_id")).longValue();
             if (sessionId != null) {
                 sessions.ingestFailed(sessionId, "ingest failed: " + (noSpace ? "no space left on device in the archive" : e.getMessage())
-                        + " (the recording is kept in the Jibri folder; retrying)", clock.millis());
+                        + (e instanceof MediaProbe.Unavailable ? " (the recording is kept; retrying)"
+                                : " (the recording is kept in the Jibri folder; retrying)"), clock.millis());
             }
         } finally {
             MDC.remove("folder");

@@ -6,31 +6,53 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Reads a media file's duration with ffprobe; an unreadable file is reported, never thrown away. */
+/**
+ * Reads a media file's duration with ffprobe; an unreadable file is reported, never thrown away. When
+ * ffprobe gives no verdict (it could not be started, or did not finish within the timeout, as on a
+ * saturated host where the niced probe gets almost no CPU), that says nothing about the file: the probe
+ * throws {@link Unavailable} and the caller tries again later, instead of calling a good recording
+ * unreadable.
+ */
 public final class MediaProbe {
 
     public record Result(Long durationMs, String error) {}
 
-    private final String ffprobe;
-
-    public MediaProbe(String ffprobe) {
-        this.ffprobe = ffprobe;
+    /** ffprobe gave no verdict on the file; try again later. */
+    public static final class Unavailable extends IOException {
+        Unavailable(String message) {
+            super(message);
+        }
     }
 
-    public Result probe(Path file) {
+    /** Far more than a probe of any recording needs; a probe starved of CPU for longer is tried again. */
+    static final java.time.Duration TIMEOUT = java.time.Duration.ofMinutes(2);
+
+    private final String ffprobe;
+    private final java.time.Duration timeout;
+
+    public MediaProbe(String ffprobe) {
+        this(ffprobe, TIMEOUT);
+    }
+
+    MediaProbe(String ffprobe, java.time.Duration timeout) {
+        this.ffprobe = ffprobe;
+        this.timeout = timeout;
+    }
+
+    public Result probe(Path file) throws Unavailable {
         ProcessBuilder pb = new ProcessBuilder(LowPriority.command(List.of(ffprobe, "-v", "error", "-show_entries", "format=duration",
                 "-of", "default=noprint_wrappers=1:nokey=1", file.toString())));
         try {
             Process p = pb.start();
             p.getOutputStream().close();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                return new Result(null, "ffprobe timed out");
+                throw new Unavailable("ffprobe gave no answer within " + timeout.toSeconds() + " s on " + file.getFileName());
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (p.exitValue() == 126 || p.exitValue() == 127) { // nice could not start it
-                return new Result(null, "ffprobe could not run: " + err.lines().findFirst().orElse("exit " + p.exitValue()));
+                throw new Unavailable("ffprobe could not run: " + err.lines().findFirst().orElse("exit " + p.exitValue()));
             }
             if (p.exitValue() != 0 || out.isEmpty() || out.equals("N/A")) {
                 String first = err.isEmpty() ? "no duration" : err.lines().findFirst().orElse(err);
@@ -38,13 +60,15 @@ public final class MediaProbe {
             }
             double seconds = Double.parseDouble(out.lines().findFirst().orElse(out));
             return new Result(Math.round(seconds * 1000), null);
+        } catch (Unavailable e) {
+            throw e;
         } catch (IOException e) {
-            return new Result(null, "ffprobe could not run: " + e.getMessage());
+            throw new Unavailable("ffprobe could not run: " + e.getMessage());
         } catch (NumberFormatException e) {
             return new Result(null, "ffprobe gave no duration");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Result(null, "interrupted");
+            throw new Unavailable("interrupted while ffprobe read " + file.getFileName());
         }
     }
 }

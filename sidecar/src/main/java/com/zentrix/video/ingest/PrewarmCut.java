@@ -156,7 +156,13 @@ public final class PrewarmCut {
             Files.deleteIfExists(part); // what a failed ffmpeg wrote is never a recording
             throw e;
         }
-        MediaProbe.Result r = probe.probe(part);
+        MediaProbe.Result r;
+        try {
+            r = probe.probe(part);
+        } catch (MediaProbe.Unavailable e) {
+            Files.deleteIfExists(part);
+            throw e;
+        }
         long expected = o.durationMs() - cutMs;
         if (r.error() != null || Math.abs(r.durationMs() - expected) > TOLERANCE_MS) {
             Files.deleteIfExists(part);

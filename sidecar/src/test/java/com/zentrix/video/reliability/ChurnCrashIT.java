@@ -186,6 +186,19 @@ class ChurnCrashIT {
         return wrong;
     }
 
+    /** For a failure's message: every session not ok, with its recorders, hand-overs and the Jibri phases. */
+    static String unsettled() {
+        List<Map<String, Object>> rows = flow.sidecar.db().withHandle(h -> h.createQuery(
+                "SELECT s.id, s.room_name, s.status, s.reason, s.ended_ms IS NOT NULL AS ended, "
+                        + "(SELECT group_concat(r.jibri_session_id || ' ' || r.status || coalesce(' ' || r.failure, '') || ' @' || "
+                        + "coalesce(r.jibri_url, '-'), '; ') FROM recordings r WHERE r.session_id = s.id) AS recorders, "
+                        + "(SELECT group_concat(o.dir_name || ' ' || o.state || coalesce(' ' || o.error, ''), '; ') FROM handovers o "
+                        + "WHERE o.dir_name IN (SELECT jibri_session_id FROM recordings WHERE session_id = s.id)) AS handovers "
+                        + "FROM sessions s WHERE s.status <> 'ok' ORDER BY s.id").mapToMap().list());
+        Map<String, Long> phases = Stream.of(flow.jibris).collect(Collectors.groupingBy(j -> j.phase().name(), Collectors.counting()));
+        return rows.size() + " " + rows + "; jibri phases " + phases;
+    }
+
     static long msSince(long nanos) {
         return (System.nanoTime() - nanos) / 1_000_000;
     }
@@ -274,7 +287,11 @@ class ChurnCrashIT {
         phase = System.nanoTime();
         inParallel(new ArrayList<>(clients.keySet()), ChurnCrashIT::clientLeaves);
         // 200 hand-overs queue behind each other (ffprobe niced under the test's load: ~0.5 s a file there).
-        await().atMost(Duration.ofSeconds(180)).until(() -> flow.sidecar.number("SELECT count(*) FROM sessions WHERE status = 'ok'") == ROOMS);
+        try {
+            await().atMost(Duration.ofSeconds(180)).until(() -> flow.sidecar.number("SELECT count(*) FROM sessions WHERE status = 'ok'") == ROOMS);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("sessions not ok 180 s after the last clients left: " + unsettled(), e);
+        }
         System.out.printf("churn: all %d sessions ok %d ms after the last clients left%n", ROOMS, msSince(phase));
         assertEquals(ROOMS, flow.sidecar.number("SELECT count(*) FROM sessions"), "one session per room");
         assertEquals(ROOMS, flow.sidecar.number("SELECT count(DISTINCT room_name) FROM sessions"));

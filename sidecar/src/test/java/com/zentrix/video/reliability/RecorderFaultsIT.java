@@ -25,7 +25,7 @@ class RecorderFaultsIT {
     @BeforeAll
     static void start() throws Exception {
         flow = new Flow(dir, b -> b.set("zentrix.finalize.timeout", "2 s").set("zentrix.finalize.sweep-after", "6 s")
-                .set("zentrix.finalize.sweep-interval", "1 s"), 2);
+                .set("zentrix.finalize.sweep-interval", "1 s").set("zentrix.jibri.request-timeout", "3 s"), 2);
     }
 
     @AfterAll
@@ -36,7 +36,7 @@ class RecorderFaultsIT {
     @AfterEach
     void heal() throws InterruptedException {
         for (JibriStandIn j : flow.jibris) {
-            j.skipFinalize(false).failStart500(false).dieMidRecordingAfter(null).loseStops(0);
+            j.skipFinalize(false).failStart500(false).dieMidRecordingAfter(null).loseStops(0).answerStartsLate(0, Duration.ZERO);
             j.awaitIdle(Duration.ofSeconds(20));
         }
     }
@@ -128,5 +128,55 @@ class RecorderFaultsIT {
         Map<String, Object> s = awaitStatus("five-hundred", "ok", Duration.ofSeconds(30));
         assertEquals(flow.jibris[1].baseUrl(), flow.sidecar.db().withHandle(h -> h.createQuery(
                 "SELECT jibri_url FROM recordings WHERE session_id = :s").bind("s", s.get("id")).mapTo(String.class).one()));
+    }
+
+    @Test
+    void aStartAnsweredTooLateIsStoppedAndNoSessionIdGoesToTwoRecorders() throws Exception {
+        // Both recorders take their first start but answer after the sidecar's 3 s request timeout.
+        for (JibriStandIn j : flow.jibris) j.answerStartsLate(1, Duration.ofSeconds(6));
+        String room = "late-answer";
+        try (XmppClients.Client op = flow.xmpp.user("olena", "olena-pass"); XmppClients.Client guest = flow.xmpp.guest()) {
+            op.join(flow.room(room), "olena", "Олена");
+            guest.join(flow.room(room), "c", "Клієнт");
+            // Whichever recorder is asked first takes the start and answers late; the next answer in time.
+            await().atMost(Duration.ofSeconds(10)).until(() -> java.util.Arrays.stream(flow.jibris)
+                    .anyMatch(j -> j.startRequests().stream().anyMatch(r -> r.status() == 200 && r.rawBody().contains(room))));
+            for (JibriStandIn j : flow.jibris) j.answerStartsLate(0, Duration.ZERO);
+            // The first recorder's answer times out; a second one, with a new session id, records the call.
+            await().atMost(Duration.ofSeconds(40)).until(() -> {
+                List<Map<String, Object>> s = sessions(room);
+                return !s.isEmpty() && "recording".equals(s.get(0).get("status")) && flow.sidecar.number(
+                        "SELECT count(*) FROM recordings WHERE session_id = ? AND status = 'recording' AND id > "
+                                + "(SELECT min(id) FROM recordings WHERE session_id = ?)", s.get(0).get("id"), s.get(0).get("id")) == 1;
+            });
+            Thread.sleep(2000);
+        }
+        Map<String, Object> s = awaitStatus(room, "ok", Duration.ofSeconds(40));
+        long id = ((Number) s.get("id")).longValue();
+        for (JibriStandIn j : flow.jibris) j.awaitIdle(Duration.ofSeconds(20));
+        assertEquals(1, sessions(room).size(), "one conversation, one session");
+
+        // Every session id was taken by one recorder only (it names the folder the file is written to).
+        List<String> taken = java.util.Arrays.stream(flow.jibris).flatMap(j -> j.startRequests().stream())
+                .filter(r -> r.status() == 200).map(JibriStandIn.StartRequest::sessionId).toList();
+        assertEquals(taken.size(), taken.stream().distinct().count(), "a session id given to two recorders: " + taken);
+        // The late one was stopped, not left recording next to its replacement.
+        List<String> recorders = flow.sidecar.db().withHandle(h -> h.createQuery(
+                "SELECT jibri_session_id FROM recordings WHERE session_id = :s ORDER BY id").bind("s", id).mapTo(String.class).list());
+        String late = recorders.get(0);
+        assertTrue(java.util.Arrays.stream(flow.jibris).flatMap(j -> j.stopRequests().stream()).anyMatch(r -> late.equals(r.sessionId())),
+                "the start that answered late was stopped");
+        assertTrue(flow.sidecar.db().withHandle(h -> h.createQuery("SELECT failure FROM recordings WHERE jibri_session_id = :j")
+                .bind("j", late).mapTo(String.class).one()).contains("startService timed out"));
+        // Whatever the recorders wrote is in the archive, once, and nothing is left in the Jibri folder.
+        long written = java.util.Arrays.stream(flow.jibris).flatMap(j -> j.outcomes().stream())
+                .filter(o -> recorders.contains(o.sessionId()) && o.metadataWritten()).count();
+        assertTrue(written >= 1 && recorders.size() >= 2, recorders.toString());
+        // The late recorder's file may come after the session is ok (its attempt had already failed).
+        await().atMost(Duration.ofSeconds(20)).until(() -> flow.sidecar.number(
+                "SELECT count(*) FROM files WHERE session_id = ? AND kind = 'media'", id) == written);
+        try (java.util.stream.Stream<Path> left = java.nio.file.Files.list(flow.jibris[0].recordingsDir())) {
+            assertEquals(List.of(), left.filter(p -> recorders.contains(p.getFileName().toString())).toList());
+        }
     }
 }

@@ -116,7 +116,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #corruptMp4} (the mp4 is cut to a third before finalize), {@link #endCallAfter} (the call
  * ends by itself, as Jibri's empty-call check does: OFF without failure, then finalize),
  * {@link #loseStops} (stopService requests lost on the way: the connection closes with no answer and
- * the recording goes on, as when a proxy or the network drops them).
+ * the recording goes on, as when a proxy or the network drops them), {@link #answerStartsLate} (a start
+ * taken but answered after the caller's timeout).
  */
 public final class JibriStandIn implements AutoCloseable {
 
@@ -183,6 +184,8 @@ public final class JibriStandIn implements AutoCloseable {
     private volatile boolean corruptMp4;
     private final java.util.concurrent.atomic.AtomicInteger lostStops = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger lostOns = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger lateStarts = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile Duration lateStartDelay = Duration.ZERO;
     private final java.util.concurrent.atomic.AtomicInteger stopsLost = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Duration endCallAfter;
     private volatile boolean offWebhookAfterFinalize;
@@ -378,6 +381,16 @@ public final class JibriStandIn implements AutoCloseable {
      * within Jibri's 2 s request timeout: Jibri logs it and never sends that ON again (WebhookClient.kt).
      */
     public JibriStandIn loseOnWebhooks(int count) { lostOns.set(count); return this; }
+    /**
+     * The next {@code count} starts it takes are answered only {@code delay} later, as from a Jibri (or a
+     * proxy before it) too loaded to answer in time: the session is already taken and goes on, and a
+     * stopService meanwhile is handled as usual (the answer is held outside JibriManager's lock).
+     */
+    public JibriStandIn answerStartsLate(int count, Duration delay) {
+        lateStartDelay = delay;
+        lateStarts.set(count);
+        return this;
+    }
     /** How many stopService requests were lost so far. */
     public int stopsLost() { return stopsLost.get(); }
     /** The call ends by itself this long after recording started (Jibri's empty-call check); null disables. */
@@ -418,6 +431,7 @@ public final class JibriStandIn implements AutoCloseable {
         JsonNode body = null;
         int status;
         String answer = null;
+        boolean late = false;
         try {
             if (!isJson(ex.getRequestHeaders().getFirst("Content-Type"))) {
                 // Ktor's ContentNegotiation converts only application/json; receive() then fails → 500
@@ -431,6 +445,7 @@ public final class JibriStandIn implements AutoCloseable {
             }
             accept(params);
             status = 200;
+            late = lateStarts.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
         } catch (BusyException e) {
             status = 412;
             answer = "Jibri is currently busy";
@@ -445,6 +460,14 @@ public final class JibriStandIn implements AutoCloseable {
             status = 500;
         }
         startRequests.add(new StartRequest(receivedAt, raw, body, status, answer));
+        if (late) {
+            log.info("fault answerStartsLate: the start is taken, answering in {} ms", lateStartDelay.toMillis());
+            try {
+                Thread.sleep(lateStartDelay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         respond(ex, status, answer == null ? null : "text/plain; charset=UTF-8", answer);
     }
 

@@ -55,6 +55,12 @@ public final class HttpJibriPool implements JibriControl {
             if (why == null) return StartResult.ok(url);
             log.info("jibri {} did not take session {}: {}", url, jibriSessionId, why);
             refusals.add(url + ": " + why);
+            if (why.startsWith(LATE)) {
+                // That Jibri may hold this session id (its folder name): another Jibri must not get the same
+                // id, or two recorders write one folder and the second file is never handed over. The
+                // coordinator's retry comes with a new id.
+                return StartResult.failed("no Jibri could record (" + String.join("; ", refusals) + "); retrying with a new recorder session");
+            }
         }
         return StartResult.failed("no Jibri could record (" + String.join("; ", refusals) + ")");
     }
@@ -113,8 +119,12 @@ public final class HttpJibriPool implements JibriControl {
         held.remove(jibriUrl);
     }
 
+    /** How a start whose answer did not come in time is reported (see {@link #abandon}). */
+    static final String LATE = "startService timed out";
+
     private String tryStart(String url, String jibriSessionId, String roomName) {
         if (held.contains(url)) return "still stopping an earlier recording";
+        boolean asked = false;
         try {
             Known k = known.remove(url); // used once: after a start it is busy anyway
             if (k == null || !k.idleAndHealthy() || System.currentTimeMillis() - k.atMs() > FRESH_MS) {
@@ -122,7 +132,7 @@ public final class HttpJibriPool implements JibriControl {
                 known.remove(url);
                 if (why != null) return why;
             }
-
+            asked = true;
             HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(url + "/startService"))
                     .timeout(config.requestTimeout()).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(startBody(jibriSessionId, roomName))).build(),
@@ -136,8 +146,11 @@ public final class HttpJibriPool implements JibriControl {
         } catch (ConnectException e) {
             return "connection refused";
         } catch (HttpTimeoutException e) {
+            // An unanswered health question asked nothing of the Jibri: no stop then (it would end whatever
+            // that Jibri records for another room).
+            if (!asked) return "health timed out";
             abandon(url, jibriSessionId);
-            return "timed out (asked to stop in case it took the start)";
+            return LATE + " (asked to stop in case it took the start)";
         } catch (IOException e) {
             return "unreachable (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")";
         } catch (InterruptedException e) {
