@@ -41,20 +41,25 @@ import org.junit.jupiter.api.io.TempDir;
  * 9 a conversation whose client leaves just before the kill. At most about 60 recorders run at once
  * (one Jibri each, as real Jibris record one call at a time), with a tiny test picture so that two
  * cores can carry them.
+ *
+ * <p>Real Jibris run on machines of their own (a browser and an ALSA loopback each); here 140 stand-ins
+ * share the sidecar's two cores, so their ffmpegs and finalize scripts run at {@code nice 10}: their load
+ * does not stand in for the sidecar's. They are slower than real Jibris then (a capture may begin tens
+ * of seconds after the start), which "right" allows: a recorder joining the call counts.
  */
 class ChurnCrashIT {
     static final int ROOMS = 200;
-    static final int JIBRIS = 100;
+    static final int JIBRIS = 140;
     static final String[] OPERATORS = {"op1", "op2", "op3", "op4"};
     /**
-     * The promise is 5 s (docs/RELIABILITY.md gives the measured times); the bound is wider because this
-     * box has two cores that the test's own 60 ffmpegs, 200 XMPP clients and 40 finalize scripts share
-     * with the sidecar (load 20-50): 12.3-19.0 s measured there on 2026-12-02 (five runs), where the jar
-     * alone takes 8-14 s to answer. A regression like the pooled-connection starvation fixed that day
-     * (18.6-23.5 s) still shows in the printed figure; the bound keeps a loaded CI host from failing on
-     * CPU alone, and rooms still wrong after {@link #GIVE_UP} fail the test with their reasons.
+     * The promise is 5 s after the restarted sidecar answers (docs/RELIABILITY.md gives the measured
+     * times: 1.0-2.6 s in eight runs on 2026-12-02 with the stand-ins at nice 10, where the test's own
+     * load keeps the load average at 20-50 on two cores). Timing is a measurement, recorded there and
+     * printed by every run; the bound asserted here is twice the promise, so that a loaded CI host does
+     * not fail on CPU alone, while a regression like the pooled-connection starvation fixed that day
+     * (18.6-23.5 s) fails. Rooms still wrong after {@link #GIVE_UP} fail the test with their reasons.
      */
-    static final Duration CONVERGENCE = Duration.ofSeconds(30);
+    static final Duration CONVERGENCE = Duration.ofSeconds(10);
     static final Duration GIVE_UP = Duration.ofSeconds(45);
 
     @TempDir static Path dir;
@@ -65,7 +70,7 @@ class ChurnCrashIT {
 
     @BeforeAll
     static void start() throws Exception {
-        flow = new CrashFlow(dir, JIBRIS, j -> j.capture("color=c=gray:size=32x32:rate=1", "anullsrc=r=8000:cl=mono"),
+        flow = new CrashFlow(dir, JIBRIS, j -> j.capture("color=c=gray:size=32x32:rate=1", "anullsrc=r=8000:cl=mono").nice(10),
                 s -> s, OPERATORS);
     }
 

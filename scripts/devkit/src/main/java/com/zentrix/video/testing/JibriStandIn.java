@@ -165,6 +165,9 @@ public final class JibriStandIn implements AutoCloseable {
     // ---- configuration (fixed at start) ----
     private final Path recordingsDir;
     private final Path finalizeScript;
+    private final int nice;
+    /** Jibri's 10 s; a niced stand-in on a saturated host gets longer, as its own machine would not need it. */
+    private final Duration ffmpegStopTimeout;
     private final Map<String, String> finalizeEnvironment;
     private final String jibriId;
     private final Duration maxRecording;
@@ -219,6 +222,8 @@ public final class JibriStandIn implements AutoCloseable {
         this.jibriId = b.jibriId;
         this.maxRecording = b.maxRecording;
         this.ffmpegBinary = b.ffmpeg;
+        this.nice = b.nice;
+        this.ffmpegStopTimeout = b.nice == 0 ? FFMPEG_STOP_TIMEOUT : FFMPEG_STOP_TIMEOUT.multipliedBy(4);
         this.videoSource = b.videoSource;
         this.audioSource = b.audioSource;
         this.joinDelay = b.joinDelay;
@@ -264,6 +269,7 @@ public final class JibriStandIn implements AutoCloseable {
         private Duration maxRecording = Duration.ofHours(1);
         private Duration statusInterval = Duration.ofMinutes(1); // WebhookClient's periodic status
         private String ffmpeg = "ffmpeg";
+        private int nice;
         private String videoSource = "testsrc=size=320x240:rate=15";
         private String audioSource = "sine=frequency=440:sample_rate=48000";
 
@@ -287,6 +293,15 @@ public final class JibriStandIn implements AutoCloseable {
         /** Period of the unsolicited status webhook; zero disables it. */
         public Builder statusInterval(Duration d) { this.statusInterval = d; return this; }
         public Builder ffmpeg(String binary) { this.ffmpeg = binary; return this; }
+        /**
+         * Runs its ffmpeg and finalize script at this CPU niceness ({@code nice -n}). A real Jibri has a
+         * machine of its own (one browser and one ALSA loopback per Jibri); a test that puts a hundred
+         * stand-ins on the sidecar's two cores uses this so that their load does not stand in for the
+         * sidecar's own. 0 (the default) runs them as they are. A niced ffmpeg is given 40 s instead of
+         * Jibri's 10 s to write its file's end after the stop: starved of CPU it would otherwise be killed
+         * and leave a file without its moov atom, which a Jibri on its own machine does not.
+         */
+        public Builder nice(int n) { this.nice = n; return this; }
         /**
          * The lavfi sources ffmpeg records (default a 320x240 15 fps test pattern and a 440 Hz tone); a
          * tiny picture lets one machine run a hundred stand-ins at once, still h264 + aac in an mp4.
@@ -701,6 +716,13 @@ public final class JibriStandIn implements AutoCloseable {
         }
     }
 
+    private List<String> niced(List<String> command) {
+        if (nice == 0) return command;
+        List<String> niced = new ArrayList<>(List.of("nice", "-n", Integer.toString(nice)));
+        niced.addAll(command);
+        return niced;
+    }
+
     private boolean awaitCancel(Session s, Duration d) {
         try {
             return s.cancelled.await(d.toMillis(), TimeUnit.MILLISECONDS);
@@ -723,7 +745,7 @@ public final class JibriStandIn implements AutoCloseable {
                 s.mediaFile.toString());
         log.info("Selenium joined the call, starting the capturer: {}", command);
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(niced(command)).redirectErrorStream(true).start();
             s.ffmpeg = p;
             s.ffmpegReader = workers.submit(() -> readFfmpeg(s, p));
         } catch (IOException e) {
@@ -955,7 +977,7 @@ public final class JibriStandIn implements AutoCloseable {
                 log.debug("ffmpeg stdin closed: {}", e.getMessage());
             }
             try {
-                if (!p.waitFor(FFMPEG_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (!p.waitFor(ffmpegStopTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     log.error("Error trying to gracefully stop ffmpeg, destroying forcibly");
                     p.destroyForcibly().waitFor(FFMPEG_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 }
@@ -1019,7 +1041,7 @@ public final class JibriStandIn implements AutoCloseable {
         log.info("Finalizing the jibri service operation using command {}", command);
         StringBuffer output = new StringBuffer();
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+            ProcessBuilder pb = new ProcessBuilder(niced(command)).redirectErrorStream(true);
             pb.environment().putAll(finalizeEnvironment);
             Process p = pb.start();
             p.getOutputStream().close();
