@@ -1,9 +1,6 @@
 // The JSON API, by relative URL (api/v1/...), so the UI works under any base path. Changes carry the
 // CSRF token the login handed out; a 401 anywhere means the login has ended.
 let csrf = null;
-// Why this person opens a sensitive session, by session id; kept for the tab's life and sent with every
-// request about that session (the server requires and audits it).
-const reasons = new Map();
 let onLoggedOut = () => {};
 
 export class ApiError extends Error {
@@ -14,13 +11,12 @@ export class ApiError extends Error {
   }
 }
 
-export function setAccessReason(sessionId, reason) {
-  reasons.set(String(sessionId), reason);
-}
-
-function reasonFor(path) {
-  const m = /^sessions\/(\d+)/.exec(path);
-  return m ? reasons.get(m[1]) : undefined;
+/**
+ * Says why this login opens a sensitive session. In a POST body, never in a URL (URLs end up in web
+ * server logs): the server keeps it for this login and audits it with every view and playback.
+ */
+export function giveAccessReason(sessionId, reason) {
+  return api(`sessions/${encodeURIComponent(sessionId)}/access`, { method: 'POST', body: { reason } });
 }
 
 export function setCsrf(token) {
@@ -40,9 +36,6 @@ export async function api(path, { method = 'GET', body, query, login = false } =
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
-  // In the query, not a header: a header cannot carry Cyrillic text through fetch().
-  const reason = reasonFor(path);
-  if (reason) query = { ...(query || {}), reason };
   let url = `api/v1/${path}`;
   if (query) {
     const q = new URLSearchParams();
@@ -75,11 +68,6 @@ export async function api(path, { method = 'GET', body, query, login = false } =
 }
 
 export function mediaUrl(sessionId, download = false) {
-  // A <video> cannot send headers: the reason for a sensitive session goes in the query.
-  const q = new URLSearchParams();
-  if (download) q.set('download', '1');
-  const reason = reasons.get(String(sessionId));
-  if (reason) q.set('reason', reason);
-  const s = q.toString();
-  return `api/v1/sessions/${encodeURIComponent(sessionId)}/media${s ? `?${s}` : ''}`;
+  // No reason here even for a sensitive session: the one given by giveAccessReason serves this login.
+  return `api/v1/sessions/${encodeURIComponent(sessionId)}/media${download ? '?download=1' : ''}`;
 }

@@ -1,6 +1,6 @@
 // One session: the player (fed by the authorised media URL, seekable through HTTP Range), its facts,
 // coverage and gaps, flags with who and when, notes that seek the player, and the status history.
-import { api, mediaUrl, setAccessReason } from '../api.js';
+import { api, giveAccessReason, mediaUrl } from '../api.js';
 import { el, blank, clear, announce } from '../dom.js';
 import { t, tr } from '../i18n.js';
 import { when, whenExact, isoTime, clock, coverage, errorKey, errorArgs } from '../format.js';
@@ -70,11 +70,16 @@ function renderReasonForm(main, id, focus) {
     el('p', { i18n: 'session.reason.text' }),
     el('label', { for: 'access-reason', i18n: 'session.reason.label' }), input,
     el('button', { type: 'submit', id: 'reason-submit', class: 'primary', i18n: 'session.reason.submit' }));
-  form.addEventListener('submit', (e) => {
+  form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const reason = input.value.trim();
     if (!reason) return;
-    setAccessReason(id, reason);
+    try {
+      await giveAccessReason(id, reason);
+    } catch (err) {
+      if (err.status !== 401) announce(t(errorKey(err), errorArgs(err)));
+      return;
+    }
     renderSession(main, { id, focus });
   });
   clear(main).append(form);

@@ -10,6 +10,7 @@ import com.zentrix.video.archive.Access;
 import com.zentrix.video.archive.Flags;
 import com.zentrix.video.archive.MediaApi;
 import com.zentrix.video.archive.Notes;
+import com.zentrix.video.archive.OpenReasons;
 import com.zentrix.video.archive.SessionApi;
 import com.zentrix.video.audit.AuditApi;
 import com.zentrix.video.audit.AuditLog;
@@ -164,10 +165,11 @@ public final class App implements AutoCloseable {
                 audit, json, clock, config.http().pathPrefix(), authCfg.cookieSecure(), authCfg.sessionTtl(), adminToken);
         Notes.Json bodies = ctx -> Bodies.json(ctx, json, 16 * 1024);
         Access.Rule access = new Access.Rule(config.privacy().sensitiveAccess());
-        SessionApi sessionApi = new SessionApi(new SessionQueries(db.jdbi()), audit, config.timeZone(), access);
+        OpenReasons reasons = new OpenReasons(clock);
+        SessionApi sessionApi = new SessionApi(new SessionQueries(db.jdbi()), audit, config.timeZone(), access, reasons, bodies);
         Notes notes = new Notes(db.jdbi(), audit, clock, bodies, access);
         Flags flags = new Flags(db.jdbi(), audit, clock, bodies, access);
-        MediaApi media = new MediaApi(db.jdbi(), config.archiveDir(), audit, config.media(), access);
+        MediaApi media = new MediaApi(db.jdbi(), config.archiveDir(), audit, config.media(), access, reasons);
         AnalyticsApi analytics = new AnalyticsApi(new AnalyticsQueries(db.jdbi()), clock, config.timeZone());
         ZentrixConfig.Live liveCfg = config.live();
         LiveBoard board = new LiveBoard(coordinator::rooms, db.jdbi(), clock, liveCfg.alertAfter(),
@@ -203,6 +205,7 @@ public final class App implements AutoCloseable {
             app.get("/api/v1/me", auth::me);
             app.get("/api/v1/sessions", sessionApi::list);
             app.get("/api/v1/sessions/{id}", sessionApi::get);
+            app.post("/api/v1/sessions/{id}/access", sessionApi::giveReason);
             app.get("/api/v1/sessions/{id}/media", media::media);
             app.get("/api/v1/sessions/{id}/notes", notes::list);
             app.post("/api/v1/sessions/{id}/notes", notes::add);

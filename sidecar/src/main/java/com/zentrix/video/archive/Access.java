@@ -75,24 +75,4 @@ public record Access(String predicate, Map<String, Object> binds) {
     public boolean unrestricted() {
         return EVERYTHING.equals(predicate);
     }
-
-    /**
-     * The reason given for opening a session (detail or recording): required for a sensitive one, from
-     * the X-Access-Reason header or {@code ?reason=}; else 403 reason_required. Null for others.
-     */
-    public static String reasonToOpen(Map<String, Object> card, Context ctx) {
-        return reasonToOpen(Boolean.TRUE.equals(card.get("sensitive")), ctx);
-    }
-
-    /** {@link #reasonToOpen(Map, Context)} for a session known to be sensitive or not. */
-    public static String reasonToOpen(boolean sensitive, Context ctx) {
-        if (!sensitive) return null;
-        String r = ctx.header(REASON_HEADER);
-        if (r == null || r.isBlank()) r = ctx.queryParam("reason");
-        if (r == null || r.isBlank()) {
-            throw new ApiException(403, "reason_required", "this recording is sensitive: say why you open it (" + REASON_HEADER + " or ?reason=)");
-        }
-        r = r.strip();
-        return r.length() > 500 ? r.substring(0, 500) : r;
-    }
 }

@@ -38,7 +38,8 @@ public final class MediaApi {
     private final long grantSeconds;
     private final Access.Rule access;
 
-    public MediaApi(Jdbi jdbi, Path archiveDir, AuditLog audit, ZentrixConfig.Media config, Access.Rule access) {
+    public MediaApi(Jdbi jdbi, Path archiveDir, AuditLog audit, ZentrixConfig.Media config, Access.Rule access, OpenReasons reasons) {
+        this.reasons = reasons;
         this.jdbi = jdbi;
         this.archiveDir = archiveDir.toAbsolutePath().normalize();
         this.audit = audit;
@@ -47,6 +48,8 @@ public final class MediaApi {
         this.xAccelPrefix = config.xAccelPrefix().endsWith("/") ? config.xAccelPrefix() : config.xAccelPrefix() + "/";
         this.grantSeconds = config.grantCache().toSeconds();
     }
+
+    private final OpenReasons reasons;
 
     /** Set by nginx on its auth_request subrequest: "may this request have the file, and which file is it?". */
     public static final String GRANT_HEADER = "X-Zentrix-Media-Grant";
@@ -78,7 +81,7 @@ public final class MediaApi {
         Principal p = AuthApi.principal(ctx);
         long id = SessionApi.id(ctx);
         Grant file = grant(access.of(p), id);
-        String reason = Access.reasonToOpen(file.sensitive(), ctx);
+        String reason = reasons.toOpen(file.sensitive(), p, id, ctx);
         Path path = archiveDir.resolve(file.path()).normalize();
         BasicFileAttributes attrs;
         try {

@@ -15,12 +15,16 @@ public final class SessionApi {
     private final AuditLog audit;
     private final ZoneId zone;
     private final Access.Rule access;
+    private final OpenReasons reasons;
+    private final Notes.Json bodies;
 
-    public SessionApi(SessionQueries queries, AuditLog audit, ZoneId zone, Access.Rule access) {
+    public SessionApi(SessionQueries queries, AuditLog audit, ZoneId zone, Access.Rule access, OpenReasons reasons, Notes.Json bodies) {
         this.queries = queries;
         this.audit = audit;
         this.zone = zone;
         this.access = access;
+        this.reasons = reasons;
+        this.bodies = bodies;
     }
 
     public void list(Context ctx) {
@@ -50,9 +54,24 @@ public final class SessionApi {
         Principal p = AuthApi.principal(ctx);
         long id = id(ctx);
         Map<String, Object> detail = queries.detail(access.of(p), id).orElseThrow(() -> noSuchSession(id));
-        String reason = Access.reasonToOpen(detail, ctx);
+        String reason = reasons.toOpen(Boolean.TRUE.equals(detail.get("sensitive")), p, id, ctx);
         audit.record(p, "view", id, reason == null ? null : "reason=" + reason, ctx.ip());
         ctx.json(detail);
+    }
+
+    /**
+     * {@code POST /api/v1/sessions/{id}/access {"reason": "…"}}: why this login opens a sensitive session.
+     * Its page and recording then open without a reason in their URLs ({@link OpenReasons}); each view
+     * and playback is audited with it. 404 for a session this person does not see.
+     */
+    public void giveReason(Context ctx) {
+        Principal p = AuthApi.principal(ctx);
+        long id = id(ctx);
+        queries.detail(access.of(p), id).orElseThrow(() -> noSuchSession(id));
+        String reason = bodies.read(ctx).path("reason").asText("");
+        if (reason.isBlank()) throw ApiException.badRequest("reason_required", "give a reason ('reason')");
+        reasons.give(p, id, OpenReasons.cut(reason));
+        ctx.status(204);
     }
 
     static long id(Context ctx) {

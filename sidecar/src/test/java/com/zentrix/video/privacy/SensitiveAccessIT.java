@@ -101,4 +101,29 @@ class SensitiveAccessIT {
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(1, sidecar.number("SELECT count(*) FROM audit WHERE action = 'view' AND detail = 'reason=audit request'"));
     }
+
+    @Test
+    void aReasonGivenInABodyOpensThePageAndTheRecordingOfThatLoginWithoutAnyReasonInAUrl() {
+        ApiClient olena = as("olena");
+        assertEquals(403, olena.getBytes("/api/v1/sessions/" + sensitive + "/media", null).statusCode());
+        // Given once, in a POST body (Cyrillic included, which a header could not carry from a browser).
+        assertEquals(400, olena.post("/api/v1/sessions/" + sensitive + "/access", "{\"reason\":\"  \"}").statusCode());
+        assertEquals(204, olena.post("/api/v1/sessions/" + sensitive + "/access", "{\"reason\":\"скарга № 12\"}").statusCode());
+        assertEquals(200, olena.get("/api/v1/sessions/" + sensitive).statusCode());
+        assertEquals(200, olena.getBytes("/api/v1/sessions/" + sensitive + "/media", null).statusCode());
+        assertEquals(1, sidecar.number("SELECT count(*) FROM audit WHERE action = 'view' AND session_id = ? AND detail = 'reason=скарга № 12'",
+                sensitive), "the view is audited with the reason");
+        assertEquals(1, sidecar.number("SELECT count(*) FROM audit WHERE action = 'play' AND session_id = ? AND detail LIKE '%reason=скарга № 12'",
+                sensitive), "and so is the playback");
+
+        // The reason serves that login only: another login of the same person is asked again.
+        ApiClient again = as("olena");
+        assertEquals(403, again.get("/api/v1/sessions/" + sensitive).statusCode());
+        assertEquals(403, again.getBytes("/api/v1/sessions/" + sensitive + "/media", null).statusCode());
+        // Nobody can leave a reason for a session they do not see, nor without the login's CSRF token.
+        assertEquals(404, as("taras").post("/api/v1/sessions/" + sensitive + "/access", "{\"reason\":\"curious\"}").statusCode());
+        ApiClient noCsrf = as("olena");
+        noCsrf.csrf(null);
+        assertEquals(403, noCsrf.post("/api/v1/sessions/" + sensitive + "/access", "{\"reason\":\"x\"}").statusCode());
+    }
 }

@@ -253,16 +253,20 @@ class InstalledStackIT {
         Response flagged = https.request("PUT", "/recordings/api/v1/sessions/" + rec.session() + "/flags",
                 "{\"sensitive\":true}", login[0], login[1], "Content-Type: application/json");
         assertEquals(200, flagged.status(), flagged.body());
-        for (int i = 0; i < 3; i++) {
-            Response r = https.get(media + "?reason=complaint%20review", login[0], "Range: bytes=0-");
-            assertEquals(206, r.status(), r.body());
-        }
-        assertEquals(4, plays(rec.session()), "a sensitive recording: decided and audited every time");
         String[] other = login("grant-supervisor-2", "supervisor");
         Response noReason = https.get(media, other[0], "Range: bytes=0-");
         assertEquals(403, noReason.status(), "the reason is asked through nginx as well");
         assertTrue(noReason.body().contains("reason_required"), noReason.body());
-        // the first login's "yes" from before the flag lasts at most zentrix.media.grant-cache (docs/install.md)
+        // The UI's way: the reason in a POST body, then the player's requests carry none.
+        Response given = https.request("POST", "/recordings/api/v1/sessions/" + rec.session() + "/access",
+                "{\"reason\":\"complaint review\"}", other[0], other[1], "Content-Type: application/json");
+        assertEquals(204, given.status(), given.body());
+        for (int i = 0; i < 3; i++) {
+            Response r = https.get(media, other[0], "Range: bytes=0-");
+            assertEquals(206, r.status(), r.body());
+        }
+        assertEquals(4, plays(rec.session()), "a sensitive recording: decided and audited every time");
+        // the first login gave no reason: its "yes" from before the flag lasts at most zentrix.media.grant-cache (docs/install.md)
         Awaitility.await("the kept answer expires").atMost(Duration.ofSeconds(GRANT_CACHE_SECONDS + 3))
                 .pollInterval(Duration.ofMillis(250)).until(() -> https.get(media, login[0], "Range: bytes=0-").status() == 403);
     }
