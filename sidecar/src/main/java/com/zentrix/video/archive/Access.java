@@ -1,8 +1,6 @@
 package com.zentrix.video.archive;
 
 import com.zentrix.video.auth.Principal;
-import com.zentrix.video.web.ApiException;
-import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;

@@ -37,19 +37,18 @@ public final class MediaApi {
     private final String xAccelPrefix;
     private final long grantSeconds;
     private final Access.Rule access;
+    private final OpenReasons reasons;
 
     public MediaApi(Jdbi jdbi, Path archiveDir, AuditLog audit, ZentrixConfig.Media config, Access.Rule access, OpenReasons reasons) {
-        this.reasons = reasons;
         this.jdbi = jdbi;
         this.archiveDir = archiveDir.toAbsolutePath().normalize();
         this.audit = audit;
         this.xAccel = config.xAccelRedirect();
         this.access = access;
+        this.reasons = reasons;
         this.xAccelPrefix = config.xAccelPrefix().endsWith("/") ? config.xAccelPrefix() : config.xAccelPrefix() + "/";
         this.grantSeconds = config.grantCache().toSeconds();
     }
-
-    private final OpenReasons reasons;
 
     /** Set by nginx on its auth_request subrequest: "may this request have the file, and which file is it?". */
     public static final String GRANT_HEADER = "X-Zentrix-Media-Grant";

@@ -53,7 +53,7 @@ class ChurnCrashIT {
     static final String[] OPERATORS = {"op1", "op2", "op3", "op4"};
     /**
      * The promise is 5 s after the restarted sidecar answers (docs/RELIABILITY.md gives the measured
-     * times: 1.0-2.6 s in eight runs on 2026-12-02 with the stand-ins at nice 10, where the test's own
+     * times: 1.0-2.6 s in ten runs on 2026-12-02 with the stand-ins at nice 10, where the test's own
      * load keeps the load average at 20-50 on two cores). Timing is a measurement, recorded there and
      * printed by every run; the bound asserted here is twice the promise, so that a loaded CI host does
      * not fail on CPU alone, while a regression like the pooled-connection starvation fixed that day
