@@ -148,26 +148,21 @@ public final class PrewarmCut {
         Path dest = original.resolveSibling(name);
         Path part = original.resolveSibling(name + ".part");
         Files.deleteIfExists(part); // a crashed earlier attempt's leftover: never a recording
+        MediaProbe.Result r;
         try {
             run(List.of(ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-ss",
                     String.format(Locale.ROOT, "%.3f", cutMs / 1000.0), "-i", original.toString(), "-map", "0", "-c", "copy",
                     "-avoid_negative_ts", "make_zero", "-f", "mp4", part.toString()), Duration.ofMinutes(30));
-        } catch (IOException e) {
-            Files.deleteIfExists(part); // what a failed ffmpeg wrote is never a recording
-            throw e;
-        }
-        MediaProbe.Result r;
-        try {
             r = probe.probe(part);
-        } catch (MediaProbe.Unavailable e) {
+            long expected = o.durationMs() - cutMs;
+            if (r.error() != null || Math.abs(r.durationMs() - expected) > TOLERANCE_MS) {
+                throw new IOException(r.error() != null ? "ffprobe cannot read the cut (" + r.error() + ")"
+                        : "the cut is " + r.durationMs() + " ms long, " + expected + " ms expected");
+            }
+        } catch (IOException e) {
+            // what a failed ffmpeg wrote, or a cut not (yet) verified, is never a recording
             Files.deleteIfExists(part);
             throw e;
-        }
-        long expected = o.durationMs() - cutMs;
-        if (r.error() != null || Math.abs(r.durationMs() - expected) > TOLERANCE_MS) {
-            Files.deleteIfExists(part);
-            throw new IOException(r.error() != null ? "ffprobe cannot read the cut (" + r.error() + ")"
-                    : "the cut is " + r.durationMs() + " ms long, " + expected + " ms expected");
         }
         String sha = Ingestor.sha256(part);
         long size = Files.size(part);

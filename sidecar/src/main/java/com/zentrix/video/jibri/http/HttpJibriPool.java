@@ -51,21 +51,24 @@ public final class HttpJibriPool implements JibriControl {
         int first = Math.floorMod(next.getAndIncrement(), baseUrls.size());
         for (int i = 0; i < baseUrls.size(); i++) {
             String url = baseUrls.get((first + i) % baseUrls.size());
-            String why = tryStart(url, jibriSessionId, roomName);
-            if (why == null) return StartResult.ok(url);
-            log.info("jibri {} did not take session {}: {}", url, jibriSessionId, why);
-            refusals.add(url + ": " + why);
-            if (why.startsWith(LATE)) {
+            Refusal no = tryStart(url, jibriSessionId, roomName);
+            if (no == null) return StartResult.ok(url);
+            log.info("jibri {} did not take session {}: {}", url, jibriSessionId, no.why());
+            refusals.add(url + ": " + no.why());
+            if (no.mayHaveTaken()) {
                 // That Jibri may hold this session id (its folder name): another Jibri must not get the same
                 // id, or two recorders write one folder and the second file is never handed over. The
                 // coordinator's retry comes with a new id.
-                return StartResult.failed("no Jibri could record (" + String.join("; ", refusals) + "); retrying with a new recorder session");
+                return StartResult.failed(noJibri(refusals) + "; retrying with a new recorder session");
             }
         }
-        return StartResult.failed("no Jibri could record (" + String.join("; ", refusals) + ")");
+        return StartResult.failed(noJibri(refusals));
     }
 
-    /** Null when the Jibri accepted, else why not. */
+    private static String noJibri(List<String> refusals) {
+        return "no Jibri could record (" + String.join("; ", refusals) + ")";
+    }
+
     /** What a Jibri's health said, and when: a fresh "idle and healthy" saves a round trip on the start path. */
     private record Known(boolean idleAndHealthy, long atMs) {}
 
@@ -119,18 +122,23 @@ public final class HttpJibriPool implements JibriControl {
         held.remove(jibriUrl);
     }
 
-    /** How a start whose answer did not come in time is reported (see {@link #abandon}). */
-    static final String LATE = "startService timed out";
+    /** Why a Jibri did not take a start; {@code mayHaveTaken} when its answer never came (see {@link #abandon}). */
+    private record Refusal(String why, boolean mayHaveTaken) {
+        static Refusal of(String why) {
+            return new Refusal(why, false);
+        }
+    }
 
-    private String tryStart(String url, String jibriSessionId, String roomName) {
-        if (held.contains(url)) return "still stopping an earlier recording";
+    /** Null when the Jibri accepted, else why not. */
+    private Refusal tryStart(String url, String jibriSessionId, String roomName) {
+        if (held.contains(url)) return Refusal.of("still stopping an earlier recording");
         boolean asked = false;
         try {
             Known k = known.remove(url); // used once: after a start it is busy anyway
             if (k == null || !k.idleAndHealthy() || System.currentTimeMillis() - k.atMs() > FRESH_MS) {
                 String why = health(url);
                 known.remove(url);
-                if (why != null) return why;
+                if (why != null) return Refusal.of(why);
             }
             asked = true;
             HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(url + "/startService"))
@@ -139,23 +147,23 @@ public final class HttpJibriPool implements JibriControl {
                     HttpResponse.BodyHandlers.ofString());
             return switch (resp.statusCode()) {
                 case 200 -> null;
-                case 412 -> "refused: " + (resp.body().isBlank() ? "precondition failed" : resp.body().strip());
-                default -> "startService answered " + resp.statusCode()
-                        + (resp.body().isBlank() ? "" : ": " + resp.body().strip());
+                case 412 -> Refusal.of("refused: " + (resp.body().isBlank() ? "precondition failed" : resp.body().strip()));
+                default -> Refusal.of("startService answered " + resp.statusCode()
+                        + (resp.body().isBlank() ? "" : ": " + resp.body().strip()));
             };
         } catch (ConnectException e) {
-            return "connection refused";
+            return Refusal.of("connection refused");
         } catch (HttpTimeoutException e) {
             // An unanswered health question asked nothing of the Jibri: no stop then (it would end whatever
             // that Jibri records for another room).
-            if (!asked) return "health timed out";
+            if (!asked) return Refusal.of("health timed out");
             abandon(url, jibriSessionId);
-            return LATE + " (asked to stop in case it took the start)";
+            return new Refusal("startService timed out (asked to stop in case it took the start)", true);
         } catch (IOException e) {
-            return "unreachable (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")";
+            return Refusal.of("unreachable (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "interrupted";
+            return Refusal.of("interrupted");
         }
     }
 
